@@ -1,0 +1,1 @@
+"""Scalar definitions: the one place each formula is written."""
