@@ -64,7 +64,7 @@ def as_float_array(fname: str, argname: str, a: Any) -> np.ndarray:
     if type(a) is not np.ndarray:
         a = np.asarray(a)
     dt = a.dtype
-    if dt is F32 or dt is F64 or dt is F16 or dt in _FLOATS:
+    if dt is F32 or dt is F64 or dt is F16 or (dt.kind == "f" and dt.itemsize in (2, 4, 8)):
         if not dt.isnative:
             return a.astype(dt.newbyteorder("="))
         return a
