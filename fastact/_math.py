@@ -26,7 +26,7 @@ from numba.extending import overload, register_jitable
 
 __all__ = [
     "cst", "exp", "expm1", "log", "log1p", "tanh", "erf", "erfc", "sqrt",
-    "hypot", "isnan", "isinf", "copysign", "where_nan",
+    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod",
 ]
 
 
@@ -132,3 +132,35 @@ def copysign(mag, sgn):
 def where_nan(v, r):
     """``v`` if ``v`` is nan, else ``r``: makes a piecewise result propagate nan."""
     return v if v != v else r
+
+
+def _split_const(x):
+    """Veltkamp's splitter 2**ceil(p/2) + 1 for x's precision p."""
+    return type(x)(4097.0 if np.asarray(x).dtype.itemsize == 4 else 134217729.0)
+
+
+@overload(_split_const, target="generic")
+def _split_const_jit(x):
+    if isinstance(x, types.Float):
+        c = np.float32(4097.0) if x.bitwidth == 32 else np.float64(134217729.0)
+        return lambda x: c
+    return None
+
+
+@register_jitable
+def two_prod(a, b):
+    """(p, e) with p = fl(a*b) and a*b = p + e exactly (Dekker; no FMA needed).
+
+    Valid while |a|, |b| stay below ~1e300 (float64) / ~1e35 (float32), where
+    the split cannot overflow; callers clamp their arguments.
+    """
+    p = a * b
+    c = _split_const(a)
+    t = c * a
+    ahi = t - (t - a)
+    alo = a - ahi
+    t = c * b
+    bhi = t - (t - b)
+    blo = b - bhi
+    e = ((ahi * bhi - p) + ahi * blo + alo * bhi) + alo * blo
+    return p, e

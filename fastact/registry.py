@@ -271,7 +271,7 @@ _ENTRIES: list[Activation] = [
     _ew("elu", "x if x>0 else α(e^x−1)", "g if x>0 else g·α·e^x",
         params=(Param("alpha", 1.0),)),
     _ew("celu", "max(0,x)+min(0,α(e^(x/α)−1)); α=0 is an error", "g if x>0 else g·e^(x/α)",
-        params=(Param("alpha", 1.0),), prepare=_prep_celu),
+        params=(Param("alpha", 1.0),), prepare=_prep_celu, via64=True),
     _ew("softplus", "x if βx>threshold else log1p(e^(βx))/β",
         "g if βx>threshold else g·sigmoid(βx)",
         params=(Param("beta", 1.0), Param("threshold", 20.0)), prepare=_prep_softplus),
