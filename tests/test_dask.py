@@ -402,3 +402,10 @@ def test_backend_is_read_when_the_graph_is_built():
         y = lazy(fastact.relu, dx)  # NumPy chunks: the tasks will refuse backend="cuda"
     with pytest.raises(TypeError, match="CUDA arrays"):
         y.compute()
+
+
+def test_demo_runs_small(capsys):
+    from fastact._demo_dask import main
+    assert main(["--gb", "0.004", "--chunk-mb", "1", "--slice-mb", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "GB/s" in out and "peak RSS" in out and "max |dask - numpy|" in out
