@@ -184,18 +184,25 @@ def _item(pair, i):
 
 # ---------------------------------------------------------------- elementwise
 
+def _known(shape: tuple) -> bool:
+    return not any(math.isnan(s) for s in shape)
+
+
 def _stub(shape: tuple, dtype) -> np.ndarray:
     """A zero-memory ndarray of ``shape`` for the registry's parameter checks."""
-    return np.broadcast_to(np.zeros((), dtype), shape)
+    return np.broadcast_to(np.zeros((), dtype), tuple(0 if math.isnan(s) else s for s in shape))
 
 
 def _elementwise(ctx: _Ctx, entry: Activation, backward: bool, arrays: tuple, params: dict):
     entry.kernel_for(params)  # a bad variant name fails now, not in a worker
     v = arrays[-1]
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    chunks = v.chunks if v.shape == shape else arrays[0].chunks
-    # split the result like x / output (or like grad_output where that broadcasts x)
-    aligned = tuple(_align(a, shape, chunks) for a in arrays) if len(arrays) > 1 else arrays
+    if all(_known(a.shape) for a in arrays):
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        chunks = v.chunks if v.shape == shape else arrays[0].chunks
+        # split the result like x / output (or like grad_output where that broadcasts x)
+        aligned = tuple(_align(a, shape, chunks) for a in arrays)
+    else:  # unknown chunk sizes (after boolean indexing): dask lines the blocks up
+        shape, chunks, aligned = v.shape, v.chunks, arrays
     array_args: list = []
     array_params: list = []
     if entry.name == "prelu":
@@ -216,6 +223,9 @@ def _elementwise(ctx: _Ctx, entry: Activation, backward: bool, arrays: tuple, pa
             array_params.append(("noise", False))
     else:
         entry.kernel_args(_stub(v.shape, v.dtype), params, backward)  # validation only
+    if not _known(v.shape) and array_args:
+        raise ValueError(f"{ctx.fname}: an array parameter needs known chunk sizes; call "
+                         "x.compute_chunk_sizes() first")
     return da.map_blocks(_call_block, *aligned, *array_args, dtype=ctx.dtype,
                          meta=ctx.meta(v, len(shape)), token=f"fastact-{ctx.fname}",
                          params=params, n_arrays=len(arrays),
@@ -281,6 +291,9 @@ def _rrelu_params(fname, v, params, backward):
 
 def _prelu_backward(ctx: _Ctx, entry: Activation, arrays: tuple, params: dict):
     g, x = arrays
+    if not (_known(g.shape) and _known(x.shape)):
+        raise ValueError(f"{ctx.fname}: needs known chunk sizes; call "
+                         "x.compute_chunk_sizes() first")
     if g.shape != x.shape:
         if np.broadcast_shapes(g.shape, x.shape) != x.shape:
             raise ValueError(f"prelu_backward: on dask arrays grad_output of shape {g.shape} "
@@ -316,6 +329,9 @@ def _rowwise(ctx: _Ctx, entry: Activation, backward: bool, arrays: tuple, params
     name, fname = entry.name, ctx.fname
     v = arrays[-1]
     axes = _dispatch._axes(fname, name, params.get("axis", -1), v.ndim)
+    if not all(_known(a.shape) for a in arrays):
+        raise ValueError(f"{fname}: the array has unknown chunk sizes (after boolean "
+                         "indexing?); call .compute_chunk_sizes() on it first")
     n = math.prod(v.shape[a] for a in axes) if v.ndim else 1
     n_out = _dispatch._n_out(fname, name, n, params)
     keepdims = bool(params.get("keepdims", False))
@@ -443,8 +459,9 @@ def _merge(c, axis):
         M = np.max(m, axis=axis, keepdims=True)
         last = list(range(len(rest), nd))
         lead = [m.shape[i] for i in rest]
-        mm = np.moveaxis(m, list(axis), last).reshape(lead + [-1])
-        tt = np.moveaxis(t, list(axis), last).reshape(lead + [-1])
+        k = math.prod(m.shape[i] for i in axis)
+        mm = np.moveaxis(m, list(axis), last).reshape(lead + [k])
+        tt = np.moveaxis(t, list(axis), last).reshape(lead + [k])
         MM = np.moveaxis(M, list(axis), last).reshape(lead + [1])
         eq = mm == MM
         first = eq & (np.cumsum(eq, axis=-1) == 1)  # the chunk whose maximum is kept as 1

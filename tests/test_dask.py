@@ -409,3 +409,22 @@ def test_demo_runs_small(capsys):
     assert main(["--gb", "0.004", "--chunk-mb", "1", "--slice-mb", "1", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "GB/s" in out and "peak RSS" in out and "max |dask - numpy|" in out
+
+
+def test_unknown_and_empty_chunks():
+    x = data(np.float64, shape=(4, 10), specials=False)
+    dx = da.from_array(x, chunks=(1, 3))
+    y = dx[dx > 0]  # unknown chunk sizes
+    r = lazy(fastact.gelu, y)
+    same(r.compute(), fastact.gelu(x[x > 0]))
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        fastact.softmax(da.stack([y, y]), axis=0)
+    z = da.stack([y, y]).compute_chunk_sizes()  # some chunks hold no elements
+    xs = np.stack([x[x > 0]] * 2) + np.arange(2)[:, None]
+    dz = z + np.arange(2)[:, None]
+    for name in REDUCED:
+        same(lazy(call, name, dz, axis=0).compute(), call(name, xs, axis=0), ulps=4)
+    e = np.zeros((0, 6))
+    de = da.from_array(e, chunks=(1, 2))
+    same(lazy(fastact.logsumexp, de, axis=1).compute(), fastact.logsumexp(e, axis=1))
+    same(lazy(fastact.softmax, de, axis=1).compute(), fastact.softmax(e, axis=1))
