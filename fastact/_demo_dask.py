@@ -133,18 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     mlp(da.from_array(np.zeros((8, f), np.float32)), *weights).compute(scheduler="sync")
     rss0 = _peak_rss_bytes()
     bar = ProgressBar() if not args.no_progress else None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with dask.config.set(scheduler=args.scheduler, num_workers=args.workers):
         if bar is not None:
             with bar:
                 counts_v, mean_v = dask.compute(counts, mean_p)
         else:
             counts_v, mean_v = dask.compute(counts, mean_p)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_dask = _peak_rss_bytes()
     print(f"dask:  {dt:8.2f} s  {total / dt / 1e9:6.3f} GB/s  "
           f"{rows * f / dt:.3e} input elements/s  {rows * act_elems / dt:.3e} "
-          f"activations/s (generation included)")
+          f"activations/s (generation included; {cpu:.1f} s of CPU time)")
     print(f"       peak RSS {_fmt_bytes(rss_dask)} (before: {_fmt_bytes(rss0)}) "
           f"for {_fmt_bytes(total)} of input")
     print(f"       class histogram {counts_v.tolist()}")
@@ -154,24 +154,26 @@ def main(argv: list[str] | None = None) -> int:
     xs = np.random.default_rng(args.seed + 2).standard_normal((slice_rows, f), np.float32)
     sbytes = slice_rows * row_bytes
     mlp(xs, *weights)  # first run: the multithreaded kernels load or compile
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     ps = mlp(xs, *weights)
     c_np, _ = summarise(ps, args.classes)
-    dt_np = time.perf_counter() - t0
+    dt_np, cpu_np = time.perf_counter() - t0, time.process_time() - c0
     print(f"numpy: {dt_np:8.2f} s  {sbytes / dt_np / 1e9:6.3f} GB/s  "
           f"{slice_rows * f / dt_np:.3e} input elements/s  "
           f"{slice_rows * act_elems / dt_np:.3e} activations/s "
-          f"(in-memory slice of {_fmt_bytes(sbytes)})")
+          f"(in-memory slice of {_fmt_bytes(sbytes)}; {cpu_np:.1f} s of CPU time)")
     # dask on that same slice: the same numbers (the chunks only split rows)
     xd = da.from_array(xs, chunks=(chunk_rows, f))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with dask.config.set(scheduler=args.scheduler, num_workers=args.workers):
         pd = mlp(xd, *weights).compute()
-    dt_sl = time.perf_counter() - t0
+    dt_sl, cpu_sl = time.perf_counter() - t0, time.process_time() - c0
     diff = float(np.max(np.abs(pd - ps))) if slice_rows else 0.0
-    print(f"dask on the same slice: {dt_sl:.2f} s  {sbytes / dt_sl / 1e9:.3f} GB/s; "
-          f"max |dask - numpy| = {diff:.2e}")
-    print(f"peak RSS at the end {_fmt_bytes(_peak_rss_bytes())}")
+    print(f"dask on the same slice: {dt_sl:.2f} s  {sbytes / dt_sl / 1e9:.3f} GB/s "
+          f"({cpu_sl:.1f} s of CPU time); max |dask - numpy| = {diff:.2e}")
+    print(f"peak RSS at the end {_fmt_bytes(_peak_rss_bytes())}; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores" if hasattr(os, "getloadavg")
+          else f"peak RSS at the end {_fmt_bytes(_peak_rss_bytes())}")
     return 0 if diff <= 1e-5 else 1
 
 
