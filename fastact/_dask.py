@@ -22,7 +22,7 @@ How each kind of function is split into tasks:
   order of summation; float64 sums, rounded once to the weight's dtype).
 * **softmax, log_softmax, softmin, logsumexp** along an axis (or tuple of axes)
   that lies in one chunk: each task calls the public function on its chunk
-  (bit-identical to the in-memory result). Along a *split* axis: a two-pass
+  (the same kernel on the same rows as in memory). Along a *split* axis: a two-pass
   tree reduction, never a rechunk. Pass 1 computes per chunk the row maximum m
   and t = sum of e^(x-m) over the row's entries other than one maximum, in
   float64, and combines (m, t) pairs with the stable log-sum-exp rule
@@ -34,7 +34,9 @@ How each kind of function is split into tasks:
   (softmax, log_softmax, softmin); logsumexp is the row maximum when that is
   ±inf (so +inf, or -inf for all -inf rows) and nan for rows holding nan.
   Along a split axis results agree with the in-memory ones to within 2 ULP in
-  float32 and 4 ULP in float64 (the sums are reordered); backwards
+  float32 (computed in float64, rounded once) and 4 ULP in float64 (the sums
+  are reordered, and each chunk's sum is rescaled by e^(m-M)), given an
+  in-memory kernel as accurate as the catalogue asks; backwards
   (softmax_backward needs sum(g·y) along the axis: a dask sum, then an
   elementwise step) agree to within a few ULP of the terms they cancel.
 * **glu** never moves a whole row into one chunk: its two halves are aligned
@@ -43,6 +45,9 @@ How each kind of function is split into tasks:
   to multiples of ``pieces`` (a rechunk that keeps every group in one chunk).
   **sparsemax** (and its backward) rechunks the axis into a single chunk when
   it is split: every row must fit in a worker's memory.
+
+Row-wise functions need known chunk sizes (``x.compute_chunk_sizes()`` after
+boolean indexing); elementwise ones do not.
 
 ``out=`` is rejected with a ``TypeError``: dask arrays are immutable. Store a
 result where you want it with ``dask.array.store`` or ``.to_zarr``.
@@ -351,7 +356,6 @@ def _rowwise(ctx: _Ctx, entry: Activation, backward: bool, arrays: tuple, params
         g = arrays[0]
         if g.shape != fwd_shape:
             try:
-                np.broadcast_shapes(g.shape, fwd_shape)
                 if np.broadcast_shapes(g.shape, fwd_shape) != fwd_shape:
                     raise ValueError
             except ValueError:
