@@ -63,6 +63,27 @@ def _make(entry: Activation, backward: bool) -> Callable:
     return f
 
 
+_DASK_NOTE = {
+    "elementwise": "dask arrays give a lazy dask array with the same chunks, computed chunk "
+                   "by chunk.",
+    "softmax": "dask arrays give a lazy dask array; along a split axis a two-pass tree "
+               "reduction (no rechunk).",
+    "glu": "dask arrays give a lazy dask array; along a split axis the second half is "
+           "rechunked to the first half's chunks (no whole-row chunk).",
+    "maxout": "dask arrays give a lazy dask array; along a split axis the chunk boundaries "
+              "are moved to multiples of `pieces` (a rechunk that keeps every group in one "
+              "chunk).",
+    "sparsemax": "dask arrays give a lazy dask array; a split axis is rechunked into one "
+                 "chunk (every row must fit in a worker's memory).",
+}
+
+
+def _dask_note(entry: Activation) -> str:
+    if entry.kind == "elementwise":
+        return _DASK_NOTE["elementwise"]
+    return _DASK_NOTE.get(entry.name, _DASK_NOTE["softmax"])
+
+
 def _doc(entry: Activation, backward: bool) -> str:
     params = "\n".join(
         f"    {p.name} : default {p.default!r}" + (f" -- {p.doc}" if p.doc else "")
@@ -82,7 +103,8 @@ def _doc(entry: Activation, backward: bool) -> str:
             "backend : 'auto' | 'numba' | 'native' | 'cuda', optional -- overrides "
             "fastact.using() and FASTACT_BACKEND\n\n"
             "float16 is computed in float32 and rounded once; integers and bools are "
-            "promoted to float64.\n")
+            "promoted to float64.\n\n"
+            f"Dask: {_dask_note(entry)} out= is not accepted with dask arrays.\n")
 
 
 def build() -> dict[str, Callable]:
