@@ -157,7 +157,7 @@ def elementwise(entry: Activation, backward: bool, arrays: tuple, params: Mappin
     fname = entry.name + ("_backward" if backward else "")
     where = _route(fname, arrays, out)
     if where != "host":
-        return _offload(where, "elementwise", entry, backward, arrays, params, out, stream)
+        return _offload(where, "elementwise", entry, backward, arrays, params, out, stream, backend)
     names = ("grad_output", "output" if entry.backward_from == "output" else "x") \
         if backward else ("x",)
     arrs = [as_float_array(fname, n, a) for n, a in zip(names, arrays)]
@@ -196,7 +196,7 @@ def prelu_backward(entry: Activation, g, x, weight, out=None, backend=None):
     grad_input = elementwise(entry, True, (g, x), {"weight": weight}, out, backend)
     if _kind(grad_input) != "host":
         return _offload(_kind(grad_input), "prelu_weight_grad", entry, True, (g, x),
-                        {"weight": weight}, None, None)
+                        {"weight": weight}, None, None, backend)
     from .definitions.elementwise import prelu_weight_grad
     g_, x_ = (as_float_array("prelu_backward", n, a) for n, a in (("grad_output", g), ("x", x)))
     cdt = np.result_type(g_, x_, F32)
@@ -300,7 +300,7 @@ def rowwise(entry: Activation, backward: bool, arrays: tuple, params: Mapping[st
     fname = name + ("_backward" if backward else "")
     where = _route(fname, arrays, out)
     if where != "host":
-        return _offload(where, "rowwise", entry, backward, arrays, params, out, stream)
+        return _offload(where, "rowwise", entry, backward, arrays, params, out, stream, backend)
     vname = "output" if entry.backward_from == "output" else "x"
     names = ("grad_output", vname) if backward else ("x",)
     arrs = [as_float_array(fname, n, a) for n, a in zip(names, arrays)]
@@ -357,9 +357,9 @@ def rowwise(entry: Activation, backward: bool, arrays: tuple, params: Mapping[st
 
 # ---------------------------------------------------------------- other places
 
-def _offload(where, kind, entry, backward, arrays, params, out, stream):
+def _offload(where, kind, entry, backward, arrays, params, out, stream, backend=None):
     if where == "cuda":
         from .backends import numba_cuda
         return numba_cuda.dispatch(kind, entry, backward, arrays, params, out, stream)
     from . import _dask
-    return _dask.dispatch(kind, entry, backward, arrays, params, out)
+    return _dask.dispatch(kind, entry, backward, arrays, params, out, backend=backend)

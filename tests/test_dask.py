@@ -7,8 +7,9 @@ Bounds, as documented in fastact._dask:
   (within 4 ULP if numba vectorises with SVML, whose vector and scalar loops
   may round differently at chunk edges);
 * softmax, log_softmax, softmin and logsumexp along a split axis reorder the
-  sums of the log-sum-exp: within 2 ULP (float32) and 4 ULP (float64) of the
-  in-memory result; their backwards within a few ULP of the terms they cancel;
+  sums of the log-sum-exp: within 2 ULP (float32) and 8 ULP (float64) of the
+  in-memory result (float64: both are within 4 ULP of the exact value, in
+  opposite directions at worst, so they may differ by 8); their backwards within a few ULP of the terms they cancel;
 * prelu's weight gradient is a tree sum of per-chunk float64 partial sums.
 """
 
@@ -260,7 +261,7 @@ def test_rowwise(entry, axis, dtype):
     y = lazy(call, name, dx, **p)
     want = call(name, x, **p)
     assert y.dtype == dtype and y.chunks == expected_chunks(name, dx, axis)
-    same(y.compute(), want, ulps=2 if dtype == np.float32 else 4) if name in REDUCED \
+    same(y.compute(), want, ulps=2 if dtype == np.float32 else 8) if name in REDUCED \
         else same(y.compute(), want)
     # backward, with grad_output split differently from x
     g = data(dtype, shape=want.shape, seed=7, specials=False)
@@ -284,7 +285,7 @@ def test_rowwise(entry, axis, dtype):
 def test_reduced_tuple_axes_and_keepdims(name, dtype):
     x = data(dtype, specials=False)
     dx = to_dask(x)
-    tol = 2 if dtype == np.float32 else 4
+    tol = 2 if dtype == np.float32 else 8
     for axis in ((0, 2), (-1, 1), (0, 1, 2)):
         extra = [dict(keepdims=True), dict(keepdims=False)] if name == "logsumexp" else [{}]
         for kw in extra:
@@ -326,11 +327,11 @@ def test_special_values_on_split_rows(name, nchunks, dtype):
         dx = da.from_array(xx, chunks=chunks)
         y = lazy(call, name, dx, axis=axis)
         want = call(name, xx, axis=axis)
-        same(y.compute(), want, ulps=2 if dtype == np.float32 else 4)
+        same(y.compute(), want, ulps=2 if dtype == np.float32 else 8)
         if name == "logsumexp":
             k = lazy(call, name, dx, axis=axis, keepdims=True)
             same(k.compute(), call(name, xx, axis=axis, keepdims=True),
-                 ulps=2 if dtype == np.float32 else 4)
+                 ulps=2 if dtype == np.float32 else 8)
         g = np.linspace(-1, 1, want.size).reshape(want.shape).astype(dtype)
         second = xx if name == "logsumexp" else want
         r = lazy(call, name + "_backward", da.asarray(g), da.from_array(second, chunks=chunks),
