@@ -37,7 +37,7 @@ dimensions) and cached for the process; numba then compiles them per argument
 types on first launch.
 
 *No second copy of any formula.* The definitions call other ``register_jitable``
-helpers and the generic ``overload``\ s of :mod:`fastact._math`. numba-cuda (0.30)
+helpers and the generic overloads of :mod:`fastact._math`. numba-cuda (0.30)
 resolves both for the CUDA target as they are: a ``register_jitable`` helper is
 compiled as a CUDA device function on first call, and the generic overloads map
 ``math.exp`` & co. to libdevice. So there is no retargeting step; were one ever
