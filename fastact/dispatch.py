@@ -39,10 +39,17 @@ _TUPLE_AXIS = frozenset({"softmax", "log_softmax", "softmin", "logsumexp"})
 
 # ---------------------------------------------------------------- classification
 
+def _has_cai(a: Any) -> bool:
+    try:
+        return hasattr(a, "__cuda_array_interface__")
+    except RuntimeError:  # a torch CUDA tensor that requires grad refuses to export it
+        return True
+
+
 def _kind(a: Any) -> str:
     if type(a) is np.ndarray:
         return "host"
-    if hasattr(a, "__cuda_array_interface__") or getattr(type(a), "__cuda_ndarray__", False):
+    if _has_cai(a) or getattr(type(a), "__cuda_ndarray__", False):
         # __cuda_ndarray__: numba's device arrays, including the CUDA simulator's,
         # which have no __cuda_array_interface__
         return "cuda"

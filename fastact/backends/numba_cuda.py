@@ -188,7 +188,7 @@ def _is_fake(a) -> bool:
 
 
 def is_device_array(a) -> bool:
-    return hasattr(a, "__cuda_array_interface__") or _is_fake(a)
+    return _d._has_cai(a) or _is_fake(a)
 
 
 def _lib(a) -> str:
@@ -311,6 +311,8 @@ def _op(a, what: str = "array") -> _Op:
         if any(s % it for s in arr.strides):
             raise ValueError(f"{what}: strides {arr.strides} are not multiples of the item size")
         return _Op(a, ptr, arr.shape, strides, arr.dtype, not arr.flags.writeable)
+    if _lib(a) == "torch" and getattr(a, "requires_grad", False):
+        a = a.detach()  # same memory; torch exports no CAI for tensors requiring grad
     cai = a.__cuda_array_interface__
     if cai.get("mask") is not None:
         raise TypeError(f"{what}: masked CUDA arrays are not supported")
@@ -891,16 +893,29 @@ def _row_helpers():
     inf = math.inf
 
     @cuda.jit(device=True)
+    def exp_diff(v, m):
+        # e^(v - m) with the rounding error of v - m compensated (TwoSum):
+        # rounding v - m to the compute type would cost |v - m| * eps / 2
+        # relative (10 ULP at v - m = -20 in float32)
+        d = v - m
+        if not (d > -inf and d < inf):  # -inf, +inf or nan: nothing to correct
+            return fm.exp(d)
+        bb = d - v
+        err = (v - (d - bb)) + (-m - bb)
+        e = fm.exp(d)
+        return e + e * err
+
+    @cuda.jit(device=True)
     def mo_push(m, o, v):
         # online max-and-sum: o = sum of exp(x - m) over the elements other
         # than (one occurrence of) the maximum m; o is float64
         if v > m:
-            o = (o + 1.0) * f64(fm.exp(m - v))
+            o = (o + 1.0) * f64(exp_diff(m, v))
             m = v
         elif v == m:
             o += 1.0
         elif v < m:
-            o += f64(fm.exp(v - m))
+            o += f64(exp_diff(v, m))
         else:  # nan
             o += f64(v)
         return m, o
@@ -969,7 +984,7 @@ def _row_helpers():
         cuda.syncthreads()
         return ra, rb
 
-    _helpers.update(mo_push=mo_push, mo_merge=mo_merge, red_mo=red_mo, red_sum2=red_sum2,
+    _helpers.update(exp_diff=exp_diff, mo_push=mo_push, mo_merge=mo_merge, red_mo=red_mo, red_sum2=red_sum2,
                     red_max_sum=red_max_sum, fm=fm, f64=f64)
     return _helpers
 
@@ -989,6 +1004,7 @@ def _row_kernel(key: str, cdt: np.dtype, T: int, R: int):
 def _build_row_kernel(key, cdt, T, R):
     h = _row_helpers()
     mo_push, red_mo, red_sum2, red_max_sum = h["mo_push"], h["red_mo"], h["red_sum2"], h["red_max_sum"]
+    exp_diff = h["exp_diff"]
     fm, f64 = h["fm"], h["f64"]
     CT = _nb_type(cdt)
     SH = T * R
@@ -1038,7 +1054,7 @@ def _build_row_kernel(key, cdt, T, R):
                         while j < n:
                             v = -x[r * n + j] if neg else x[r * n + j]
                             if mode == 0:
-                                out[r * n + j] = fm.exp(v - m) * inv
+                                out[r * n + j] = exp_diff(v, m) * inv
                             else:
                                 out[r * n + j] = (v - m) - lg
                             j += T
@@ -1110,7 +1126,7 @@ def _build_row_kernel(key, cdt, T, R):
                     gr = g[r]
                     j = t
                     while j < n:
-                        out[r * n + j] = gr * (fm.exp(x[r * n + j] - m) * inv)
+                        out[r * n + j] = gr * (exp_diff(x[r * n + j], m) * inv)
                         j += T
                 rb += cuda.gridDim.x
         return cuda.jit(kernel)
