@@ -105,6 +105,7 @@ ROW_WARP = 32         # threads per row, short rows (a row per warp)
 ROW_PER_BLOCK = 4     # rows per block, short rows
 ROW_LONG = 512        # threads per row (= per block), long rows
 SHORT_ROW = 1024      # rows up to this length use the row-per-warp shape
+UNROLL = 4            # elements per thread and loop trip, contiguous elementwise kernels
 
 
 def _configure(simulator: bool) -> None:
@@ -522,8 +523,22 @@ def _build_ew(fn, conv, mask, nd):
     sts = [f"s{i}" for i in range(na)]
     L = [f"def kernel(out, {', '.join(args)}, n, shp, so, {', '.join(sts)}):",
          "    i = cuda.grid(1)",
-         "    step = cuda.gridsize(1)",
-         "    while i < n:"]
+         "    step = cuda.gridsize(1)"]
+    if nd == 0:
+        # UNROLL elements per thread and trip, every load before any store (out
+        # may be an input, so the compiler cannot hoist a load above a store):
+        # UNROLL loads in flight per thread instead of one
+        U = UNROLL
+        L.append(f"    while i + {U - 1} * step < n:")
+        for u in range(U):
+            idx = "i" if u == 0 else f"i + {u} * step"
+            loads = [f"conv(a{k}[{idx}])" if mask[k] else f"conv(a{k})" for k in range(na)]
+            L.append(f"        r{u} = dev({', '.join(loads)})")
+        for u in range(U):
+            idx = "i" if u == 0 else f"i + {u} * step"
+            L.append(f"        out[{idx}] = r{u}")
+        L.append(f"        i += {U} * step")
+    L.append("    while i < n:")
     if nd == 0:
         oo, offs = "i", ["i"] * na
     else:
