@@ -69,9 +69,24 @@ block shapes are tiny (:func:`_configure`).
 *Streams.* Work goes on ``stream=`` (a numba stream, a CuPy or torch stream, an
 object with ``__cuda_stream__``, or an int handle), else on CuPy's current
 stream for CuPy input, torch's current stream for torch input, else the default
-stream. Results are allocated by the input's own library (CuPy's pool, torch's
-caching allocator; numba device arrays otherwise) and returned as that kind of
-array.
+stream. Where an operand's CAI names another stream (CAI v3), the work stream
+first waits on it (an event, no host synchronisation). Results and temporaries
+are allocated by the input's own library (CuPy's pool, torch's caching
+allocator; numba device arrays otherwise) and returned as that kind of array;
+for torch and CuPy, prefer their own stream context over ``stream=``, so that
+their allocators see the stream the memory is used on.
+
+*Contract details.* Same dtype rules and errors as the CPU; ``out=`` may be any
+CUDA array (any strides) of the exact shape and dtype, the input itself (in
+place) or memory disjoint from the inputs -- overlap is judged on the byte
+ranges the arrays span, so two interleaved views (``a[::2]``, ``a[1::2]``)
+count as overlapping. A 0-d input gives a 0-d device array (no host scalar:
+that would be a round trip). A torch tensor that requires grad is read through
+``detach()``; the result does not track gradients. ``prelu_backward`` returns
+``(grad_input, grad_weight)``, both as the input's kind of array, whether the
+weight was a host or a device array. ``rrelu(training=True)`` draws its slopes
+from the given ``numpy.random.Generator`` on the host, as on the CPU, and
+copies them over; its ``noise=`` must then be a CUDA array.
 """
 
 from __future__ import annotations
@@ -124,9 +139,16 @@ def _cu():
     if cuda is None:
         with _lock:
             if cuda is None:
-                from numba import cuda as c
-                from numba.cuda.core import config as cfg
-                SIM = bool(cfg.ENABLE_CUDASIM)
+                try:
+                    from numba import cuda as c
+                except ImportError as e:
+                    raise ImportError("fastact: CUDA arrays need numba-cuda: pip install "
+                                      "'fastact[cuda]' (or 'numba-cuda[cu12]' / '[cu13]')") from e
+                try:
+                    from numba.cuda.core import config as cfg
+                except ImportError:  # older numba-cuda
+                    from numba.core import config as cfg
+                SIM = bool(getattr(cfg, "ENABLE_CUDASIM", False))
                 _configure(SIM)
                 cuda = c
     return cuda
@@ -149,11 +171,12 @@ def info() -> str:
         return f"no GPU support: numba-cuda cannot be imported ({type(e).__name__}: {e}); " \
                "pip install 'fastact[cuda]' (numba-cuda[cu12] or [cu13] on a GPU machine)"
     try:
-        from numba_cuda import __version__ as ncv  # type: ignore[import-not-found]
+        from numba_cuda import __version__ as v  # type: ignore[import-not-found]
+        ncv = f"numba-cuda {v}"
     except Exception:
-        ncv = "?"
+        ncv = "numba's deprecated built-in CUDA target; pip install 'fastact[cuda]'"
     if SIM:
-        return f"CUDA simulator (NUMBA_ENABLE_CUDASIM=1; numba-cuda {ncv}): kernels run as " \
+        return f"CUDA simulator (NUMBA_ENABLE_CUDASIM=1; {ncv}): kernels run as " \
                "Python on the CPU, no GPU is used"
     try:
         ok = c.is_available()
@@ -162,7 +185,8 @@ def info() -> str:
     else:
         err = None if ok else c.cuda_error()
     if not ok:
-        return f"no GPU (numba-cuda {ncv}: {err or 'no CUDA device found'})"
+        why = " ".join(str(err or "no CUDA device found").split())
+        return f"no GPU ({ncv}: {why})"
     lines = []
     try:
         drv = c.cudadrv.driver.driver.get_version()
@@ -178,7 +202,7 @@ def info() -> str:
                 lines.append(f"GPU {dev.id}: {name}, compute capability {cc}")
         except Exception as e:  # pragma: no cover
             lines.append(f"GPU {getattr(g, 'id', '?')}: unusable ({e})")
-    return "; ".join(lines) + f" ({drv_s}, numba-cuda {ncv})"
+    return "; ".join(lines) + f" ({drv_s}, {ncv})"
 
 
 # ---------------------------------------------------------------- operands
