@@ -38,11 +38,11 @@ def _make(entry: Activation, backward: bool) -> Callable:
     sig, params = _param_src(entry)
     second = "output" if entry.backward_from == "output" else "x"
     args = f"grad_output, {second}" if backward else "x"
-    call = "dispatch.prelu_backward(_entry, grad_output, x, weight, out, backend)" \
+    call = "dispatch.prelu_backward(_entry, grad_output, x, weight, out, backend, stream)" \
         if (backward and entry.name == "prelu") else \
-        f"_run(_entry, {backward}, ({args},), {params}, out, backend)"
+        f"_run(_entry, {backward}, ({args},), {params}, out, backend, stream)"
     fname = entry.name + ("_backward" if backward else "")
-    src = (f"def {fname}({args}{sig}, out=None, backend=None):\n"
+    src = (f"def {fname}({args}{sig}, out=None, backend=None, stream=None):\n"
            f"    return {call}\n")
     ns: dict[str, Any] = {
         "_entry": entry, "dispatch": dispatch,
@@ -56,7 +56,7 @@ def _make(entry: Activation, backward: bool) -> Callable:
     f.__doc__ = _doc(entry, backward)
     ann = {a.strip(): _ANNOT.get(a.strip(), "Any") for a in args.split(",")}
     ann.update({p.name: "Any" for p in entry.params})
-    ann.update(out=_ANNOT["out"], backend=_ANNOT["backend"],
+    ann.update(out=_ANNOT["out"], backend=_ANNOT["backend"], stream="Any",
                **{"return": "tuple[NDArray, NDArray]" if (backward and entry.name == "prelu")
                   else _ANNOT["return"]})
     f.__annotations__ = ann
@@ -101,7 +101,10 @@ def _doc(entry: Activation, backward: bool) -> str:
             "out : ndarray, optional -- result array of the exact result shape and dtype "
             "(may be the input itself)\n"
             "backend : 'auto' | 'numba' | 'native' | 'cuda', optional -- overrides "
-            "fastact.using() and FASTACT_BACKEND\n\n"
+            "fastact.using() and FASTACT_BACKEND\n"
+            "stream : CUDA stream, optional -- for CUDA arrays: a numba, CuPy or torch stream "
+            "(default: CuPy's or torch's current stream for their arrays, else the default "
+            "stream); ignored for host arrays\n\n"
             "float16 is computed in float32 and rounded once; integers and bools are "
             "promoted to float64.\n\n"
             f"Dask: {_dask_note(entry)} out= is not accepted with dask arrays.\n")

@@ -39,10 +39,19 @@ _TUPLE_AXIS = frozenset({"softmax", "log_softmax", "softmin", "logsumexp"})
 
 # ---------------------------------------------------------------- classification
 
+def _has_cai(a: Any) -> bool:
+    try:
+        return hasattr(a, "__cuda_array_interface__")
+    except RuntimeError:  # a torch CUDA tensor that requires grad refuses to export it
+        return True
+
+
 def _kind(a: Any) -> str:
     if type(a) is np.ndarray:
         return "host"
-    if hasattr(a, "__cuda_array_interface__"):
+    if _has_cai(a) or getattr(type(a), "__cuda_ndarray__", False):
+        # __cuda_ndarray__: numba's device arrays, including the CUDA simulator's,
+        # which have no __cuda_array_interface__
         return "cuda"
     if hasattr(a, "__dask_graph__") and type(a).__module__.startswith("dask"):
         return "dask"
@@ -191,8 +200,11 @@ def _kernel_arg(fname, v, cdt, shape):
     return cdt.type(v)
 
 
-def prelu_backward(entry: Activation, g, x, weight, out=None, backend=None):
+def prelu_backward(entry: Activation, g, x, weight, out=None, backend=None, stream=None):
     """(grad_input, grad_weight); grad_weight summed over all but the channel axis."""
+    if _route("prelu_backward", (g, x), out) == "cuda":  # both on the device, out= honoured
+        return _offload("cuda", "prelu_weight_grad", entry, True, (g, x), {"weight": weight},
+                        out, stream)
     grad_input = elementwise(entry, True, (g, x), {"weight": weight}, out, backend)
     if _kind(grad_input) != "host":
         return _offload(_kind(grad_input), "prelu_weight_grad", entry, True, (g, x),
