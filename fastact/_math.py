@@ -7,9 +7,11 @@ this module, never through :mod:`math` directly, so that one place decides how
 * in plain Python (the CUDA simulator, the pure-Python twin used in tests) the
   functions below run as written, on NumPy scalars, keeping their dtype;
 * in numba-compiled code each function is an ``overload``: the generic one maps
-  to numba's :mod:`math` support (libm on the CPU, libdevice on CUDA); the CPU
-  target may swap in fastact's own vectorisable implementations
-  (``fastact._fastmath``) without any definition changing.
+  to numba's :mod:`math` support (libdevice on CUDA); on the CPU target a
+  ``target="cpu"`` overload takes precedence and compiles fastact's own
+  branch-free, vectorisable implementations (``fastact._fastmath``: numba
+  emits scalar libm calls for exp/log1p/tanh/erf, which block SIMD).
+  ``FASTACT_LIBM=1`` switches the CPU back to libm.
 
 ``cst(x, v)`` is the constant ``v`` in the floating type of ``x``. numba types a
 bare float literal as float64, which would silently promote float32 kernels;
@@ -102,6 +104,36 @@ for _py, _m in ((exp, math.exp), (expm1, math.expm1), (log, math.log),
                 (log1p, math.log1p), (tanh, math.tanh), (sqrt, math.sqrt),
                 (erf, math.erf), (erfc, math.erfc)):
     _generic(_py, _m)
+
+
+def _cpu(pyfunc, f32impl, f64impl):
+    """On the CPU target, ``pyfunc`` compiles to fastact's vectorisable version.
+
+    A ``target="cpu"`` overload takes precedence over the generic one there;
+    CUDA keeps the generic (libdevice) overload.
+    """
+
+    @overload(pyfunc, target="cpu", inline="always", jit_options={"forceinline": True})
+    def _ol(x):
+        if isinstance(x, types.Float):
+            return (lambda x: f32impl(x)) if x.bitwidth == 32 else (lambda x: f64impl(x))
+        return None
+
+
+def use_fastmath() -> bool:
+    """False when ``FASTACT_LIBM=1``: CPU kernels then call libm (for comparisons)."""
+    import os
+    return os.environ.get("FASTACT_LIBM", "0").strip().lower() in ("", "0", "false", "no")
+
+
+# The functions whose fast versions pass the whole accuracy suite (tests/).
+FAST = {"exp": exp, "expm1": expm1, "log": log, "log1p": log1p}
+
+if use_fastmath():
+    from . import _fastmath as _fm
+
+    for _n, _py in FAST.items():
+        _cpu(_py, getattr(_fm, _n + "32"), getattr(_fm, _n + "64"))
 
 
 @overload(hypot, target="generic")

@@ -182,12 +182,32 @@ def elementwise(entry: Activation, backward: bool, arrays: tuple, params: Mappin
     be = host_backend(fname, backend)
     kargs = [_kernel_arg(fname, v, cdt, shape) for v in entry.kernel_args(arrs[-1], params, backward)]
     fn = kernel.bwd if backward else kernel.fwd
-    impl = _elementwise_impl(be, fn, cdt, kernel.f32_via_f64, math.prod(shape))
+    n = math.prod(shape)
+    if be == "numba" and res_dtype == cdt and (out is None or out.flags.c_contiguous) \
+            and _contiguous_operands(arrs, kargs, shape, cdt):
+        # the common case: an explicit loop LLVM vectorises (see numba_cpu.loop)
+        from .backends import numba_cpu
+        f = numba_cpu.loop(fn, f32_via_f64=kernel.f32_via_f64, parallel=_parallel(n))
+        res = np.empty(shape, cdt) if out is None else out
+        f(*[a.reshape(-1) if isinstance(a, np.ndarray) else a for a in (*arrs, *kargs)],
+          res.reshape(-1))
+        return res[()] if (out is None and res.ndim == 0) else res
+    impl = _elementwise_impl(be, fn, cdt, kernel.f32_via_f64, n)
     if out is None and res_dtype is not cdt:
         out = np.empty(shape, res_dtype)  # float16: the loop casts its output
     with np.errstate(all="ignore"):
         r = impl(*arrs, *kargs, out=out)
     return r[()] if (out is None and r.ndim == 0) else r
+
+
+def _contiguous_operands(arrs, kargs, shape, cdt) -> bool:
+    for a in arrs:
+        if a.dtype != cdt or a.shape != shape or not a.flags.c_contiguous:
+            return False
+    for k in kargs:
+        if isinstance(k, np.ndarray) and (k.shape != shape or not k.flags.c_contiguous):
+            return False
+    return True
 
 
 def _kernel_arg(fname, v, cdt, shape):

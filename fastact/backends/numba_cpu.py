@@ -15,14 +15,16 @@ from typing import Callable
 
 import numba
 import numpy as np
-from numba.extending import register_jitable
+from numba import types
+from numba.extending import overload, register_jitable
 
 from . import _cache
 
-__all__ = ["ufunc", "rowwise_kernel", "compiled", "threading_layer"]
+__all__ = ["ufunc", "loop", "rowwise_kernel", "compiled", "threading_layer"]
 
 _lock = threading.Lock()
 _ufuncs: dict[tuple, np.ufunc] = {}
+_loops: dict[tuple, Callable] = {}
 
 
 @register_jitable
@@ -98,9 +100,99 @@ def _build(fn, dtype, f32_via_f64, parallel):
     return u
 
 
+# ---------------------------------------------------------------- contiguous loops
+#
+# NumPy hands a scalar parameter (softplus's beta, elu's alpha) to a ufunc as a
+# stride-0 operand, which sends numba's generated ufunc loop down its strided
+# scalar path: nothing vectorises and exp-based kernels run 10-40x slower than
+# with no parameter. For the common case -- every array operand contiguous and
+# of the result's shape, parameters scalar -- the dispatcher calls these
+# explicit loops instead, where LLVM hoists the scalars and vectorises.
+
+def _at(a, i):
+    """a[i] for a 1-D array, a itself for a scalar (resolved at typing time)."""
+    return a[i] if isinstance(a, np.ndarray) else a
+
+
+@overload(_at, target="cpu", inline="always")
+def _at_jit(a, i):
+    if isinstance(a, types.Array):
+        return lambda a, i: a[i]
+    return lambda a, i: a
+
+
+def _make_loop(fn, nargs, conv, parallel):
+    rng = numba.prange if parallel else range
+    if nargs == 1:
+        def l1(a, out):
+            for i in rng(out.shape[0]):
+                out[i] = fn(conv(a[i]))
+        return l1
+    if nargs == 2:
+        def l2(a, b, out):
+            for i in rng(out.shape[0]):
+                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)))
+        return l2
+    if nargs == 3:
+        def l3(a, b, c, out):
+            for i in rng(out.shape[0]):
+                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)), conv(_at(c, i)))
+        return l3
+    if nargs == 4:
+        def l4(a, b, c, d, out):
+            for i in rng(out.shape[0]):
+                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)), conv(_at(c, i)), conv(_at(d, i)))
+        return l4
+    if nargs == 5:
+        def l5(a, b, c, d, e, out):
+            for i in rng(out.shape[0]):
+                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)), conv(_at(c, i)), conv(_at(d, i)),
+                            conv(_at(e, i)))
+        return l5
+    raise ValueError(f"{fn.__name__}: {nargs} arguments is more than the backend supports")
+
+
+def loop(fn: Callable, *, f32_via_f64: bool = False, parallel: bool = False) -> Callable:
+    """``f(*operands, out)``: ``out[i] = fn(operand_0[i], ...)`` over 1-D contiguous ``out``.
+
+    Array operands are 1-D, contiguous, of ``out``'s length and dtype; the
+    others are scalars of that dtype. Compiled lazily per dtype combination
+    (numba dispatcher), disk-cached.
+    """
+    key = (fn, f32_via_f64, parallel)
+    f = _loops.get(key)
+    if f is not None:
+        return f
+    with _lock:
+        f = _loops.get(key)
+        if f is None:
+            if parallel:
+                from . import _threads
+                _threads.configure()
+            cache = _cache.enabled()
+            if cache:
+                _cache.install()
+            nargs = fn.__code__.co_argcount
+            conv = _to64 if f32_via_f64 else _same
+            body = _make_loop(fn, nargs, conv, parallel)
+            body.__name__ = body.__qualname__ = f"{fn.__name__}_loop{'_par' if parallel else ''}" \
+                f"{'_via64' if f32_via_f64 else ''}"
+            f = numba.njit(cache=cache, nogil=True, parallel=parallel, error_model="numpy")(body)
+            _loops[key] = f
+    return f
+
+
+@register_jitable
+def _to64(v):
+    return numba.float64(v)
+
+
 def compiled() -> list[tuple[str, str, bool]]:
     """(definition, dtype, parallel) of every ufunc built in this process."""
-    return [(fn.__name__, np.dtype(c).name, par) for (fn, c, _, par) in _ufuncs]
+    out = [(fn.__name__, np.dtype(c).name, par) for (fn, c, _, par) in _ufuncs]
+    for (fn, _, par), f in _loops.items():
+        out += [(fn.__name__, str(sig[-1].dtype), par) for sig in f.signatures]
+    return out
 
 
 def rowwise_kernel(name: str, parallel: bool = False) -> Callable:
