@@ -406,3 +406,21 @@ def test_import_compiles_nothing():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
+
+
+def test_parallel_path_matches_serial_under_concurrency():
+    from fastact.backends import _threads
+    if not _threads.tbb_available():
+        pytest.skip("no thread-safe parallel layer (fastact[parallel] not installed)")
+    x = np.random.default_rng(5).normal(scale=5, size=300_000).astype(np.float32)
+    with fastact.using(parallel="never"):
+        expected = [fastact.silu(x), fastact.elu(x, 0.5), fastact.gelu_backward(x, x)]
+
+    def work(_):
+        with fastact.using(parallel="always"):
+            return [fastact.silu(x), fastact.elu(x, 0.5), fastact.gelu_backward(x, x)]
+
+    with cf.ThreadPoolExecutor(8) as pool:
+        for got in pool.map(work, range(12)):
+            for g, e in zip(got, expected):
+                np.testing.assert_array_equal(g, e)
