@@ -29,14 +29,19 @@ How each kind of function is split into tasks:
   (M = max m, T = t* + sum over the other chunks of (1 + t)·e^(m-M), so the
   digits of logsumexp = M + log1p(T) are kept as in memory); pass 2 is an
   elementwise normalisation, e^(x-M)/(1+T) or (x-M) - log1p(T), in float64,
-  rounded once to the result dtype. Special values are those of the in-memory
-  functions: a row holding +inf or nan, or a row of all -inf, gives nan
+  rounded once to the result dtype; every e^(a-b) folds the rounding error of
+  a - b back in (TwoSum), as the CPU kernels do. Special values are those of the
+  in-memory functions: a row holding +inf or nan, or a row of all -inf, gives nan
   (softmax, log_softmax, softmin); logsumexp is the row maximum when that is
-  ±inf (so +inf, or -inf for all -inf rows) and nan for rows holding nan.
-  Along a split axis results agree with the in-memory ones to within 2 ULP in
-  float32 (computed in float64, rounded once) and 4 ULP in float64 (the sums
-  are reordered, and each chunk's sum is rescaled by e^(m-M)), given an
-  in-memory kernel as accurate as the catalogue asks; backwards
+  ±inf (so +inf, or -inf for all -inf rows) and nan for rows holding nan;
+  logsumexp_backward, as PyTorch, gives nan at the +inf entries and g·0
+  elsewhere in a row holding +inf, and nan throughout a row of all -inf or one
+  holding nan. Along a split axis results are within 1 ULP of the exact value
+  in float32 (computed in float64, rounded once) and 4 ULP in float64 (the sums
+  are reordered, and each chunk's sum is rescaled by e^(m-M)); logsumexp may
+  also be off by that many ULPs of the row maximum where M + log1p(T) cancels.
+  The in-memory kernels are within a few ULP of exact (CATALOGUE.md), so the
+  two results may differ by the sum of both bounds. Backwards
   (softmax_backward needs sum(g·y) along the axis: a dask sum, then an
   elementwise step) agree to within a few ULP of the terms they cancel.
 * **glu** never moves a whole row into one chunk: its two halves are aligned
@@ -429,6 +434,18 @@ def _stats(x: da.Array, axes: tuple, neg: bool = False) -> da.Array:
                         name="fastact-rowstats", concatenate=True)
 
 
+def _cexp(v, m):
+    """e^(v-m) in float64, v <= m, with the rounding error of v - m (TwoSum) folded
+    back in as e + e*err, as the CPU kernels do: an uncompensated exp(v - m) is off
+    by up to |v - m|/2 float64 ULPs (8 ULP at v - m = -16), which float64 softmax would inherit."""
+    with np.errstate(all="ignore"):
+        d = v - m
+        bb = d - v
+        err = (v - (d - bb)) + (-m - bb)
+        e = np.exp(d)
+        return e + e * np.where(np.isfinite(err), err, 0.0)  # v = -inf: err is nan, e is 0
+
+
 def _pack(m, t):
     """(m, t) as one complex128 array: real part m, imaginary part t, both exact."""
     c = m.astype(C128)
@@ -448,7 +465,7 @@ def _stats_chunk(x, axis, keepdims=True, neg=False, computing_meta=False):
     with np.errstate(all="ignore"):
         m = np.max(x, axis=axis, keepdims=True)          # nan if the row holds nan
         eq = x == m
-        u = np.sum(np.where(eq, 0.0, np.exp(x - m)), axis=axis, keepdims=True)
+        u = np.sum(np.where(eq, 0.0, _cexp(x, m)), axis=axis, keepdims=True)
         t = u + (np.sum(eq, axis=axis, keepdims=True) - 1.0)  # ties count 1 each but one
         t = np.where(np.isfinite(m), t, 0.0)
     return _pack(m, t)
@@ -469,7 +486,7 @@ def _merge(c, axis):
         MM = np.moveaxis(M, list(axis), last).reshape(lead + [1])
         eq = mm == MM
         first = eq & (np.cumsum(eq, axis=-1) == 1)  # the chunk whose maximum is kept as 1
-        terms = np.where(first, tt, (1.0 + tt) * np.exp(mm - MM))
+        terms = np.where(first, tt, (1.0 + tt) * _cexp(mm, MM))
         T = np.sum(terms, axis=-1).reshape(M.shape)
         T = np.where(np.isfinite(M), T, 0.0)  # as for one chunk: T matters only if M is finite
     return M, T
@@ -500,7 +517,7 @@ def _softmax64(x, c, neg=False, log=False):
         x = -x
     M, T = c.real, c.imag
     with np.errstate(all="ignore"):
-        y = (x - M) - np.log1p(T) if log else np.exp(x - M) / (1.0 + T)
+        y = (x - M) - np.log1p(T) if log else _cexp(x, M) / (1.0 + T)
         return np.where(np.isfinite(M), y, np.nan)
 
 
@@ -548,8 +565,15 @@ def _reduced_backward_block(g, y, s, *, which, out_dtype):
 
 
 def _lse_backward_block(g, x, c, *, out_dtype):
+    """g·softmax(x); rows whose maximum M is not finite as the in-memory kernel and
+    PyTorch: g·e^(x - logsumexp) with logsumexp = M (+inf or -inf) or nan (a nan in the
+    row), i.e. nan at the +inf entries and g·0 elsewhere in a row holding +inf, nan
+    throughout a row of all -inf or one holding nan."""
+    g = g.astype(F64, copy=False)
     with np.errstate(all="ignore"):
-        return (g.astype(F64, copy=False) * _softmax64(x, c)).astype(out_dtype)
+        y = g * _softmax64(x, c)
+        special = g * np.exp(x.astype(F64, copy=False) - c.real)
+        return np.where(np.isfinite(c.real), y, special).astype(out_dtype)
 
 
 # ---- glu: the halves aligned chunk by chunk
