@@ -21,12 +21,22 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import types
-from numba.extending import overload, register_jitable
+
+try:
+    from numba import types
+    from numba.extending import overload, register_jitable
+except ImportError:  # numba missing: the definitions stay plain Python (native backend)
+    types = None
+
+    def register_jitable(fn):
+        return fn
+
+    def overload(*args, **kwargs):
+        return lambda fn: fn
 
 __all__ = [
     "cst", "exp", "expm1", "log", "log1p", "tanh", "erf", "erfc", "sqrt",
-    "hypot", "isnan", "isinf", "copysign", "where_nan",
+    "hypot", "isnan", "isinf", "copysign", "where_nan", "register_jitable",
 ]
 
 
