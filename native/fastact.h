@@ -272,20 +272,24 @@ FA_INLINE double fa_pow2d(double k)
 #define FA_EXPM1_D8 2.510038549551032e-08
 #define FA_EXPM1_D9 2.0911236630261545e-09
 
-FA_INLINE float fa_expm1_polyf(float r)
+/* expm1(r) - r */
+FA_INLINE float fa_expm1_tailf(float r)
 {
     float q = FA_EXPM1_F0 + r * (FA_EXPM1_F1 + r * (FA_EXPM1_F2 + r * (FA_EXPM1_F3 + r * FA_EXPM1_F4)));
     float r2 = r * r;
-    return r + (r2 * 0.5f + r2 * r * q);
+    return r2 * 0.5f + r2 * r * q;
 }
 
-FA_INLINE double fa_expm1_poly(double r)
+FA_INLINE double fa_expm1_tail(double r)
 {
     double q = FA_EXPM1_D0 + r * (FA_EXPM1_D1 + r * (FA_EXPM1_D2 + r * (FA_EXPM1_D3 + r * (FA_EXPM1_D4
              + r * (FA_EXPM1_D5 + r * (FA_EXPM1_D6 + r * (FA_EXPM1_D7 + r * (FA_EXPM1_D8 + r * FA_EXPM1_D9))))))));
     double r2 = r * r;
-    return r + (r2 * 0.5 + r2 * r * q);
+    return r2 * 0.5 + r2 * r * q;
 }
+
+FA_INLINE float fa_expm1_polyf(float r) { return r + fa_expm1_tailf(r); }
+FA_INLINE double fa_expm1_poly(double r) { return r + fa_expm1_tail(r); }
 
 /* ------------------------------------------------------------------ exp
  * x = k ln2 + r (Cody-Waite), exp(x) = (1 + expm1(r)) 2^k1 2^k2 with
@@ -304,10 +308,17 @@ FA_INLINE float fa_expf(float x)
     return x == x ? res : x;
 }
 
-/* exp(hi + lo), |lo| < 2 say: k is taken from hi + lo, and lo is added after
- * the exact step hi - k ln2hi, so that exp(-z*z + F) can be computed from an
- * exact z*z = hi + lo' (the rounding of z*z would cost z*z ulps). */
-FA_INLINE double fa_exp_hl(double hi, double lo)
+/* exp(hi + lo) = p * s1 * s2 with p in [0.7, 1.42] and s1, s2 powers of two
+ * in the normal range (|lo| < 2 say). k is taken from hi + lo, and lo is
+ * added after the exact step hi - k ln2hi, so that exp(-z*z + F) can be
+ * computed from an exact z*z = hi + lo' (the rounding of z*z would cost z*z
+ * ulps). Out of range, p is 0 (below) or inf (above); nan gives p = nan.
+ * f * exp(hi + lo) computed as (p * f) * s1 * s2 rounds a subnormal result
+ * once: f * (a subnormal exp) would round twice and multiply the first error
+ * by f (x e^x at x = -745 would be off by 370 ulps). */
+typedef struct { double p, s1, s2; } fa_exp_parts;
+
+FA_INLINE fa_exp_parts fa_exp_hl_parts(double hi, double lo)
 {
     double s = hi + lo;
     double sc = fa_clampn(s, -746.0, 710.0);
@@ -321,15 +332,29 @@ FA_INLINE double fa_exp_hl(double hi, double lo)
     /* k1 = round(k/2) via the shift trick again: no 64-bit arithmetic shift */
     double t1 = kd * 0.5 + FA_SHIFT;
     int64_t k1 = (int64_t)(fa_d2u(t1) - fa_d2u(FA_SHIFT));
-    double res = p * fa_pow2i(k1) * fa_pow2i(k - k1);
-    return s == s ? res : s;
+    p = inrange ? p : (s < 0.0 ? 0.0 : INFINITY);
+    fa_exp_parts e = {s == s ? p : s, fa_pow2i(k1), fa_pow2i(k - k1)};
+    return e;
+}
+
+FA_INLINE double fa_exp_hl(double hi, double lo)
+{
+    fa_exp_parts e = fa_exp_hl_parts(hi, lo);
+    return e.p * e.s1 * e.s2;
+}
+
+/* f * exp(hi + lo), a subnormal result rounded once */
+FA_INLINE double fa_exp_hl_mul(double hi, double lo, double f)
+{
+    fa_exp_parts e = fa_exp_hl_parts(hi, lo);
+    return (e.p * f) * e.s1 * e.s2;
 }
 
 FA_INLINE double fa_exp(double x) { return fa_exp_hl(x, 0.0); }
 
 /* ------------------------------------------------------------------ expm1
- * k <= 24 (53 in double): 2^k expm1(r) + (2^k - 1), both terms exact but the
- * sum: no cancellation for k = 0 and a single rounding otherwise; k above:
+ * k <= 24 (53 in double): (2^k - 1) + 2^k expm1(r), with 2^k - 1 + 2^k r
+ * summed exactly: no cancellation for k = 0 and one rounding in all; k above:
  * (1 + expm1(r)) 2^k - 1. |x| tiny (and nan): x itself, keeping -0. */
 FA_INLINE float fa_expm1f(float x)
 {
@@ -338,10 +363,13 @@ FA_INLINE float fa_expm1f(float x)
     int32_t k = (int32_t)(fa_f2u(t) - fa_f2u(FA_SHIFT_F));
     float kf = t - FA_SHIFT_F;
     float r = (xc - kf * FA_LN2_HI_F) - kf * FA_LN2_LO_F;
-    float q = fa_expm1_polyf(r);
+    float c = fa_expm1_tailf(r), q = r + c;
     int32_t ks = k < 24 ? k : 24;
     float two = fa_pow2if(ks);
-    float small = two * q + (two - 1.0f);
+    /* (2^k - 1) + 2^k r summed exactly (two-sum), then + 2^k c: one rounding */
+    float a = two - 1.0f, b = two * r, sh = a + b, bb = sh - a;
+    float sl = (a - (sh - bb)) + (b - bb);
+    float small = sh + (sl + two * c);
     int32_t k1 = k / 2;
     float big = (1.0f + q) * fa_pow2if(k1) * fa_pow2if(k - k1) - 1.0f;
     float res = k > 24 ? big : small;
@@ -355,9 +383,12 @@ FA_INLINE double fa_expm1(double x)
     double t = xc * FA_LOG2E + FA_SHIFT;
     double kd = t - FA_SHIFT;
     double r = (xc - kd * FA_LN2_HI) - kd * FA_LN2_LO;
-    double q = fa_expm1_poly(r);
+    double c = fa_expm1_tail(r), q = r + c;
     double two = fa_pow2d(kd < 53.0 ? kd : 53.0);
-    double small = two * q + (two - 1.0);
+    /* (2^k - 1) + 2^k r summed exactly (two-sum), then + 2^k c: one rounding */
+    double a = two - 1.0, b = two * r, sh = a + b, bb = sh - a;
+    double sl = (a - (sh - bb)) + (b - bb);
+    double small = sh + (sl + two * c);
     double k1 = (kd * 0.5 + FA_SHIFT) - FA_SHIFT;
     double big = (1.0 + q) * fa_pow2d(k1) * fa_pow2d(kd - k1) - 1.0;
     double res = kd > 53.0 ? big : small;
@@ -496,6 +527,14 @@ FA_INLINE double fa_two_prod(double a, double b, double *lo)
     return hi;
 }
 
+/* a + b = s + *err exactly */
+FA_INLINE double fa_two_sum(double a, double b, double *err)
+{
+    double s = a + b, bb = s - a;
+    *err = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
 /* exp(-x*x/2) with x*x exact: relative error ~1 ulp for every x (the plain
  * exp(-0.5*x*x) is off by x*x/2 ulps at large |x|). |x| <= 40 expected. */
 FA_INLINE double fa_exp_neg_half_sq(double x)
@@ -538,11 +577,9 @@ FA_INLINE double fa_erf_small(double z)  /* |z| <= 0.5 */
     return z * 1.1283791670955126 + z * (w * p);
 }
 
-/* erfc(z) for z >= 0.5 (z <= 28: erfc is 0 in double beyond 27.3), given
- * z^2 = zz_hi + zz_lo exactly. */
-FA_INLINE double fa_erfc_big(double z, double zz_hi, double zz_lo)
+/* F(t) of the comment above (Clenshaw) */
+FA_INLINE double fa_erfc_cheb(double t)
 {
-    double t = 2.0 / (2.0 + z);
     double u = (t - FA_ERFC_TM) * (1.0 / FA_ERFC_TH);
     double u2 = 2.0 * u, b1 = 0.0, b2 = 0.0, b0;
     /* Clenshaw, written out: a 23-trip loop would not be unrolled, and the
@@ -553,8 +590,15 @@ FA_INLINE double fa_erfc_big(double z, double zz_hi, double zz_lo)
     FA_CLENSHAW(11) FA_CLENSHAW(10) FA_CLENSHAW(9) FA_CLENSHAW(8) FA_CLENSHAW(7) FA_CLENSHAW(6)
     FA_CLENSHAW(5) FA_CLENSHAW(4) FA_CLENSHAW(3) FA_CLENSHAW(2) FA_CLENSHAW(1)
 #undef FA_CLENSHAW
-    double F = u * b1 - b2 + FA_ERFC_CHEB[0];
-    return t * fa_exp_hl(-zz_hi, F - zz_lo);
+    return u * b1 - b2 + FA_ERFC_CHEB[0];
+}
+
+/* erfc(z) for z >= 0.5 (z <= 28: erfc is 0 in double beyond 27.3), given
+ * z^2 = zz_hi + zz_lo exactly. */
+FA_INLINE double fa_erfc_big(double z, double zz_hi, double zz_lo)
+{
+    double t = 2.0 / (2.0 + z);
+    return fa_exp_hl_mul(-zz_hi, fa_erfc_cheb(t) - zz_lo, t);
 }
 
 FA_INLINE double fa_erfc(double x)
@@ -588,19 +632,27 @@ FA_INLINE float fa_erfcf(float x) { return (float)fa_erfc((double)x); }
 #define FA_INV_SQRT2PI 0x1.9884533d43651p-2
 #define FA_SQRT_2_OVER_PI 0x1.9884533d43651p-1
 
-FA_INLINE double fa_ncdf(double x)
+FA_INLINE double fa_ncdf_mul(double x, double f)
 {
+    /* f * Phi(x); in the lower tail the product with f is taken before the
+     * final scaling of the exponential (a subnormal result rounds once) */
     double xc = fa_clampn(x, -40.0, 40.0);
     double ax = fabs(xc);
     double z = ax * FA_INV_SQRT2;
     double lo, hi = fa_two_prod(ax, ax, &lo);
-    double e = 0.5 * fa_erfc_big(z > 0.5 ? z : 0.5, 0.5 * hi, 0.5 * lo);
-    double big = xc < 0.0 ? e : 1.0 - e;
+    double zb = z > 0.5 ? z : 0.5;
+    double t = 2.0 / (2.0 + zb);
+    fa_exp_parts e = fa_exp_hl_parts(-0.5 * hi, fa_erfc_cheb(t) - 0.5 * lo);
+    double half_erfc = (e.p * (0.5 * t)) * e.s1 * e.s2;          /* erfc(z)/2 */
+    double lower = (e.p * ((0.5 * t) * f)) * e.s1 * e.s2;         /* f erfc(z)/2 */
+    double big = xc < 0.0 ? lower : f * (1.0 - half_erfc);
     double zs = xc * FA_INV_SQRT2;
-    double small = 0.5 + 0.5 * fa_erf_small(zs < -0.5 ? -0.5 : (zs > 0.5 ? 0.5 : zs));
+    double small = f * (0.5 + 0.5 * fa_erf_small(zs < -0.5 ? -0.5 : (zs > 0.5 ? 0.5 : zs)));
     double res = z >= 0.5 ? big : small;
     return x == x ? res : x;
 }
+
+FA_INLINE double fa_ncdf(double x) { return fa_ncdf_mul(x, 1.0); }
 
 /* sqrt(x^2 + c^2) without overflow or underflow (power-of-two rescaling) */
 FA_INLINE double fa_hypot(double x, double c)
