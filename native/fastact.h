@@ -47,6 +47,7 @@
 
 /* CDEF BEGIN */
 const char *fastact_build_info(void);
+const char *fastact_isa(void);
 
 void fastact_identity_fwd_f32(size_t n, const float *a, ptrdiff_t sa, float *out, ptrdiff_t so);
 void fastact_identity_fwd_f64(size_t n, const double *a, ptrdiff_t sa, double *out, ptrdiff_t so);
@@ -200,6 +201,21 @@ void fastact_math_f64(int which, size_t n, const double *x, double *out);
  * which: 0 exp, 1 expm1, 2 log1p, 3 log, 4 tanh, 5 erf, 6 erfc. */
 
 /* ------------------------------------------------------------------ helpers */
+
+/* Runtime dispatch: on x86-64 Linux (GCC >= 6, clang >= 14: ifunc), every
+ * exported kernel is compiled twice, for the baseline (SSE2) and for AVX2, and
+ * the loader picks one by the CPU (target_clones). Both run the same IEEE
+ * operations (no FMA contraction: -ffp-contract=off), so elementwise results are
+ * identical; row-wise sums may differ in the last bit (reduction width).
+ * Define FASTACT_NO_DISPATCH to build the baseline only. */
+#if defined(__x86_64__) && defined(__linux__) && !defined(FASTACT_NO_DISPATCH) && \
+    ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6) || (defined(__clang__) && __clang_major__ >= 14))
+#define FA_EXPORT __attribute__((target_clones("avx2", "default")))
+#define FA_DISPATCH 1
+#else
+#define FA_EXPORT
+#define FA_DISPATCH 0
+#endif
 
 /* every helper is inlined: a call left in a loop stops it from vectorizing */
 #if defined(__GNUC__) || defined(__clang__)

@@ -50,7 +50,7 @@
 
 /* FA_EW_<arrays>_<params>(exported name, type, scalar kernel) */
 #define FA_EW_1_0(NAME, T, K)                                                          \
-void NAME(size_t n, const T *a, ptrdiff_t sa, T *out, ptrdiff_t so)                   \
+FA_EXPORT void NAME(size_t n, const T *a, ptrdiff_t sa, T *out, ptrdiff_t so)         \
 {                                                                                      \
     if (sa == 1 && so == 1) {                                                          \
         FA_SIMD for (size_t i = 0; i < n; i++) out[i] = K(a[i]);                       \
@@ -64,7 +64,7 @@ void NAME(size_t n, const T *a, ptrdiff_t sa, T *out, ptrdiff_t so)             
 }
 
 #define FA_EW_2_0(NAME, T, K)                                                          \
-void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb, T *out, ptrdiff_t so) \
+FA_EXPORT void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb, T *out, ptrdiff_t so) \
 {                                                                                      \
     if (sa == 1 && sb == 1 && so == 1) {                                               \
         FA_SIMD for (size_t i = 0; i < n; i++) out[i] = K(a[i], b[i]);                 \
@@ -78,7 +78,7 @@ void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb, T *out, 
 }
 
 #define FA_EW_1_1(NAME, T, K)                                                          \
-void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb, T *out, ptrdiff_t so) \
+FA_EXPORT void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb, T *out, ptrdiff_t so) \
 {                                                                                      \
     if (sa == 1 && sb == 0 && so == 1) {                                               \
         const T pb = *b;                                                               \
@@ -97,7 +97,7 @@ void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb, T *out, 
 }
 
 #define FA_EW_2_1(NAME, T, K)                                                          \
-void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,               \
+FA_EXPORT void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,               \
           const T *c, ptrdiff_t sc, T *out, ptrdiff_t so)                              \
 {                                                                                      \
     if (sa == 1 && sb == 1 && sc == 0 && so == 1) {                                    \
@@ -117,7 +117,7 @@ void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,         
 }
 
 #define FA_EW_1_2(NAME, T, K)                                                          \
-void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,               \
+FA_EXPORT void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,               \
           const T *c, ptrdiff_t sc, T *out, ptrdiff_t so)                              \
 {                                                                                      \
     if (sa == 1 && sb == 0 && sc == 0 && so == 1) {                                    \
@@ -133,7 +133,7 @@ void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,         
 }
 
 #define FA_EW_2_2(NAME, T, K)                                                          \
-void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,               \
+FA_EXPORT void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,               \
           const T *c, ptrdiff_t sc, const T *d, ptrdiff_t sd, T *out, ptrdiff_t so)    \
 {                                                                                      \
     if (sa == 1 && sb == 1 && sc == 0 && sd == 0 && so == 1) {                         \
@@ -150,12 +150,12 @@ void NAME(size_t n, const T *a, ptrdiff_t sa, const T *b, ptrdiff_t sb,         
 }
 
 /* both dtypes of kernel `name` with arity (arrays, params) */
-#define FA_EXPORT(arity, name)                                                         \
+#define FA_DEFINE(arity, name)                                                         \
     FA_EW_##arity(fastact_##name##_f32, float, k_##name##_f32)                         \
     FA_EW_##arity(fastact_##name##_f64, double, k_##name##_f64)
 
 /* forward (1 array) and backward (2 arrays) with p parameters */
-#define FA_PAIR(name, p) FA_EXPORT(1_##p, name##_fwd) FA_EXPORT(2_##p, name##_bwd)
+#define FA_PAIR(name, p) FA_DEFINE(1_##p, name##_fwd) FA_DEFINE(2_##p, name##_bwd)
 
 FA_PAIR(identity, 0)
 FA_PAIR(sigmoid, 0)
@@ -185,12 +185,12 @@ FA_PAIR(threshold, 2)
 FA_PAIR(squareplus, 1)
 FA_PAIR(rrelu, 1)
 FA_PAIR(prelu, 1)
-FA_EXPORT(2_1, prelu_weight_grad)
+FA_DEFINE(2_1, prelu_weight_grad)
 
 /* ---------------------------------------------------------------- primitives, for tests */
 
 #define FA_MATH(T, S, EXPF, EXPM1F, LOG1PF, LOGF, TANHF, ERFF, ERFCF)                  \
-void fastact_math_##S(int which, size_t n, const T *x, T *out)                         \
+FA_EXPORT void fastact_math_##S(int which, size_t n, const T *x, T *out)                         \
 {                                                                                      \
     switch (which) {                                                                   \
     case 0: FA_SIMD for (size_t i = 0; i < n; i++) out[i] = EXPF(x[i]); break;         \
@@ -206,3 +206,22 @@ void fastact_math_##S(int which, size_t n, const T *x, T *out)                  
 
 FA_MATH(float, f32, fa_expf, fa_expm1f, fa_log1pf, fa_logf, fa_tanhf, fa_erff, fa_erfcf)
 FA_MATH(double, f64, fa_exp, fa_expm1, fa_log1p, fa_log, fa_tanh, fa_erf, fa_erfc)
+
+/* ---------------------------------------------------------------- which code runs */
+
+const char *fastact_isa(void)
+{
+#if FA_DISPATCH
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? "x86-64 AVX2 (runtime dispatch: avx2, default)"
+                                          : "x86-64 baseline SSE2 (runtime dispatch: avx2, default)";
+#elif defined(__AVX2__)
+    return "x86-64 AVX2 (compile-time)";
+#elif defined(__x86_64__)
+    return "x86-64 baseline SSE2";
+#elif defined(__aarch64__)
+    return "aarch64 NEON";
+#else
+    return "generic";
+#endif
+}

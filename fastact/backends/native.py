@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["available", "info", "elementwise", "rowwise", "symbol_names", "lib"]
+__all__ = ["available", "info", "isa", "elementwise", "rowwise", "symbol_names", "lib"]
 
 F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _SUFFIX = {F32: "f32", F64: "f64"}
@@ -59,11 +59,17 @@ def available() -> bool:
 
 
 def info() -> str:
-    """What was loaded (module, file, build flags, compiler), or why nothing was."""
+    """What was loaded (module, file, build flags, compiler, code path), or why nothing was."""
     if _mod is None:
         return f"native backend not available: {_load_error}. {_HOW_TO_BUILD}"
     build = ffi.string(lib.fastact_build_info()).decode()
-    return f"{_mod.__name__} ({_mod.__file__}); build: {build}"
+    return f"{_mod.__name__} ({_mod.__file__}); build: {build}; running: {isa()}"
+
+
+def isa() -> str:
+    """The instruction set the loaded kernels run on (runtime dispatch on x86-64 Linux)."""
+    _require()
+    return ffi.string(lib.fastact_isa()).decode()
 
 
 _HOW_TO_BUILD = ("Build it by installing fastact from its source tree with a C compiler: "
