@@ -334,16 +334,19 @@ FA_INLINE float fa_expf(float x)
  * by f (x e^x at x = -745 would be off by 370 ulps). */
 typedef struct { double p, s1, s2; } fa_exp_parts;
 
-FA_INLINE fa_exp_parts fa_exp_hl_parts(double hi, double lo)
+/* exp(hi + mid + lo): hi exact (any size), mid of order 1, lo small; the
+ * reduced argument is ((hi - k ln2hi) + mid) + (lo - k ln2lo), the first
+ * difference exact, the second sum nearly so (it cancels to |r| <= ln2/2) */
+FA_INLINE fa_exp_parts fa_exp_hml_parts(double hi, double mid, double lo)
 {
-    double s = hi + lo;
+    double s = hi + (mid + lo);
     double sc = fa_clampn(s, -746.0, 710.0);
     int inrange = s == sc;
-    double h = inrange ? hi : sc, l = inrange ? lo : 0.0;
+    double h = inrange ? hi : sc, m = inrange ? mid : 0.0, l = inrange ? lo : 0.0;
     double t = sc * FA_LOG2E + FA_SHIFT;
     int64_t k = (int64_t)(fa_d2u(t) - fa_d2u(FA_SHIFT));
     double kd = t - FA_SHIFT;
-    double r = (h - kd * FA_LN2_HI) + (l - kd * FA_LN2_LO);
+    double r = ((h - kd * FA_LN2_HI) + m) + (l - kd * FA_LN2_LO);
     double p = 1.0 + fa_expm1_poly(r);
     /* k1 = round(k/2) via the shift trick again: no 64-bit arithmetic shift */
     double t1 = kd * 0.5 + FA_SHIFT;
@@ -352,6 +355,8 @@ FA_INLINE fa_exp_parts fa_exp_hl_parts(double hi, double lo)
     fa_exp_parts e = {s == s ? p : s, fa_pow2i(k1), fa_pow2i(k - k1)};
     return e;
 }
+
+FA_INLINE fa_exp_parts fa_exp_hl_parts(double hi, double lo) { return fa_exp_hml_parts(hi, 0.0, lo); }
 
 FA_INLINE double fa_exp_hl(double hi, double lo)
 {
@@ -561,7 +566,8 @@ FA_INLINE double fa_exp_neg_half_sq(double x)
 
 /* ------------------------------------------------------------------ erf, erfc
  * z >= 0.5: erfc(z) = t exp(-z^2 + F(t)), t = 2/(2+z), F a Chebyshev series
- * in (t - TM)/TH (24 terms, truncation < 3e-18, fit_coeffs.py), z^2 exact.
+ * in (t - TM)/TH (24 terms, truncation < 3e-18, fit_coeffs.py), z^2 exact
+ * (see fa_erfc_tail for how the roundings are kept out of the result).
  * z < 0.5: erf(z) = z P(z^2), Taylor (14 terms, exact to 1e-19). */
 #define FA_ERFC_TM 0.43333333333333335
 #define FA_ERFC_TH 0.36666666666666664
@@ -593,28 +599,45 @@ FA_INLINE double fa_erf_small(double z)  /* |z| <= 0.5 */
     return z * 1.1283791670955126 + z * (w * p);
 }
 
-/* F(t) of the comment above (Clenshaw) */
-FA_INLINE double fa_erfc_cheb(double t)
+/* erfc(z) = q exp(-z^2 + F(t)) for z >= 0.5 (z <= 28: erfc is 0 in double
+ * beyond 27.3), given z^2 = zz_hi + zz_lo exactly; returned as the parts of
+ * the exponential and the prefactor q = 2/(2+z) rounded. Every rounding that
+ * would cost more than a fraction of an ulp is carried into the exponent:
+ * F = c0 + c1 u (double-double) + R(u) (Clenshaw over c2.., |R| < 0.02), and
+ * the relative error delta of q (t = q (1 + delta)) as delta (1 + t F'(t)). */
+FA_INLINE fa_exp_parts fa_erfc_tail(double z, double zz_hi, double zz_lo, double *pref)
 {
-    double u = (t - FA_ERFC_TM) * (1.0 / FA_ERFC_TH);
+    double d_err, d = fa_two_sum(2.0, z, &d_err);      /* 2 + z = d + d_err */
+    double q = 2.0 / d;
+    double ql, qh = fa_two_prod(q, d, &ql);
+    double rho = (2.0 - qh) - ql;                       /* 2 - q d, exactly */
+    double delta = (rho / q - d_err) / d;
+    double u = (q - FA_ERFC_TM) * (1.0 / FA_ERFC_TH);
     double u2 = 2.0 * u, b1 = 0.0, b2 = 0.0, b0;
-    /* Clenshaw, written out: a 23-trip loop would not be unrolled, and the
-     * element loop around it would not vectorize */
+    /* Clenshaw over c23..c2, written out: a 22-trip loop would not be
+     * unrolled, and the element loop around it would not vectorize */
 #define FA_CLENSHAW(j) b0 = u2 * b1 - b2 + FA_ERFC_CHEB[j]; b2 = b1; b1 = b0;
     FA_CLENSHAW(23) FA_CLENSHAW(22) FA_CLENSHAW(21) FA_CLENSHAW(20) FA_CLENSHAW(19) FA_CLENSHAW(18)
     FA_CLENSHAW(17) FA_CLENSHAW(16) FA_CLENSHAW(15) FA_CLENSHAW(14) FA_CLENSHAW(13) FA_CLENSHAW(12)
     FA_CLENSHAW(11) FA_CLENSHAW(10) FA_CLENSHAW(9) FA_CLENSHAW(8) FA_CLENSHAW(7) FA_CLENSHAW(6)
-    FA_CLENSHAW(5) FA_CLENSHAW(4) FA_CLENSHAW(3) FA_CLENSHAW(2) FA_CLENSHAW(1)
+    FA_CLENSHAW(5) FA_CLENSHAW(4) FA_CLENSHAW(3) FA_CLENSHAW(2)
 #undef FA_CLENSHAW
-    return u * b1 - b2 + FA_ERFC_CHEB[0];
+    b0 = u2 * b1 - b2;                                  /* j = 1, c1 taken out */
+    double R = u * b0 - b1;                             /* j = 0, c0 taken out */
+    double pl, ph = fa_two_prod(FA_ERFC_CHEB[1], u, &pl);
+    double se, sh = fa_two_sum(FA_ERFC_CHEB[0], ph, &se);
+    double dF = (FA_ERFC_CHEB[1] + 4.0 * FA_ERFC_CHEB[2] * u) * (1.0 / FA_ERFC_TH);  /* F'(t), ~5% */
+    double lo = (((se + pl) + R) + delta * (1.0 + q * dF)) - zz_lo;
+    *pref = q;
+    return fa_exp_hml_parts(-zz_hi, sh, lo);
 }
 
-/* erfc(z) for z >= 0.5 (z <= 28: erfc is 0 in double beyond 27.3), given
- * z^2 = zz_hi + zz_lo exactly. */
+/* erfc(z) for z >= 0.5, given z^2 = zz_hi + zz_lo exactly */
 FA_INLINE double fa_erfc_big(double z, double zz_hi, double zz_lo)
 {
-    double t = 2.0 / (2.0 + z);
-    return fa_exp_hl_mul(-zz_hi, fa_erfc_cheb(t) - zz_lo, t);
+    double q;
+    fa_exp_parts e = fa_erfc_tail(z, zz_hi, zz_lo, &q);
+    return (e.p * q) * e.s1 * e.s2;
 }
 
 FA_INLINE double fa_erfc(double x)
@@ -656,11 +679,10 @@ FA_INLINE double fa_ncdf_mul(double x, double f)
     double ax = fabs(xc);
     double z = ax * FA_INV_SQRT2;
     double lo, hi = fa_two_prod(ax, ax, &lo);
-    double zb = z > 0.5 ? z : 0.5;
-    double t = 2.0 / (2.0 + zb);
-    fa_exp_parts e = fa_exp_hl_parts(-0.5 * hi, fa_erfc_cheb(t) - 0.5 * lo);
-    double half_erfc = (e.p * (0.5 * t)) * e.s1 * e.s2;          /* erfc(z)/2 */
-    double lower = (e.p * ((0.5 * t) * f)) * e.s1 * e.s2;         /* f erfc(z)/2 */
+    double q;
+    fa_exp_parts e = fa_erfc_tail(z > 0.5 ? z : 0.5, 0.5 * hi, 0.5 * lo, &q);
+    double half_erfc = (e.p * (0.5 * q)) * e.s1 * e.s2;          /* erfc(z)/2 */
+    double lower = (e.p * ((0.5 * q) * f)) * e.s1 * e.s2;         /* f erfc(z)/2 */
     double big = xc < 0.0 ? lower : f * (1.0 - half_erfc);
     double zs = xc * FA_INV_SQRT2;
     double small = f * (0.5 + 0.5 * fa_erf_small(zs < -0.5 ? -0.5 : (zs > 0.5 ? 0.5 : zs)));
