@@ -28,13 +28,17 @@ def measure(kid, kernel, entry, backward, dtn, params):
     ref_fn = R.REFS[kid][1 if backward else 0]
     ref = R.evaluate(ref_fn, *arrays, *[np.full(arrays[0].shape, p) for p in pv],
                      nan_in_nan_out=not (kid == "identity" and backward))
+    scale = None
+    if backward and kid in R.BWD_SCALE:  # as the tests: ulps of the terms' magnitudes
+        scale = R.evaluate(lambda g, x, *p: R.BWD_SCALE[kid](g, x), *arrays,
+                           *[np.full(arrays[0].shape, p) for p in pv])
     with np.errstate(all="ignore"):
         got = native.elementwise(fn.__name__, np.dtype(dtn))(*arrays, *pv)
-        e = R.ulp_error(got, ref, dtn)
+        e = R.ulp_error(got, ref, dtn, scale)
         res = {"native": (float(e.max()), arrays[-1][int(e.argmax())])}
         if numba_cpu is not None:
             u = numba_cpu.ufunc(fn, np.dtype(dtn), f32_via_f64=kernel.f32_via_f64)
-            e2 = R.ulp_error(u(*arrays, *pv), ref, dtn)
+            e2 = R.ulp_error(u(*arrays, *pv), ref, dtn, scale)
             res["numba"] = (float(e2.max()), arrays[-1][int(e2.argmax())])
     return res
 
