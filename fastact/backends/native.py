@@ -127,21 +127,35 @@ def _elem_stride(a: np.ndarray) -> int | None:
 class _Elementwise:
     """``f(*operands, out=None)`` over the C kernel ``fastact_<name>_<dtype>``."""
 
-    __slots__ = ("name", "dtype", "_f", "_ct", "__name__")
+    __slots__ = ("name", "dtype", "_f", "_ptr", "_arr", "__name__")
 
     def __init__(self, name: str, dtype: np.dtype):
         self.name, self.dtype = name, dtype
         self._f = _cfunc(name, dtype)
-        self._ct = _CTYPE[dtype]
+        self._ptr = _CTYPE[dtype]                  # "float *"
+        self._arr = _CTYPE[dtype][:-2] + "[]"      # "float[]"
         self.__name__ = f"{name}_{dtype.name}"
 
     def __repr__(self) -> str:
         return f"<fastact native kernel {self.__name__}>"
 
+    def _strided(self, a: np.ndarray, keep: list) -> tuple:
+        """(pointer, element stride) of an array that is not simply C-contiguous."""
+        s = _elem_stride(a)
+        if s is None:
+            a = np.require(a, requirements="CA")
+            s = 1
+        keep.append(a)
+        return ffi.cast(self._ptr, a.ctypes.data), s
+
     def __call__(self, *operands: Any, out: np.ndarray | None = None) -> np.ndarray:
-        dt, ct = self.dtype, self._ct
+        dt = self.dtype
         ops = [a if type(a) is np.ndarray else np.asarray(a) for a in operands]
-        shape = ops[0].shape if len(ops) == 1 else np.broadcast_shapes(*(a.shape for a in ops))
+        shape = ops[0].shape
+        for a in ops:
+            if a.shape != shape and (a.ndim or not shape):
+                shape = np.broadcast_shapes(*(a.shape for a in ops))
+                break
         if out is not None:
             if not isinstance(out, np.ndarray) or out.shape != shape:
                 raise ValueError(f"{self.__name__}: out must be an ndarray of shape {shape}")
@@ -150,30 +164,33 @@ class _Elementwise:
             if not out.flags.writeable:
                 raise ValueError(f"{self.__name__}: out is read-only")
         n = math.prod(shape)
-        so = _elem_stride(out) if (out is not None and out.dtype == dt) else None
-        res = out if so is not None else np.empty(shape, dt)
-        if so is None:
-            so = 1
+        keep: list = []
+        res = out
+        if out is None or out.dtype != dt:
+            res = np.empty(shape, dt)
+            po, so = ffi.from_buffer(self._arr, res), 1
+        elif out.flags.c_contiguous and out.flags.aligned:
+            po, so = ffi.from_buffer(self._arr, out, require_writable=True), 1
+        elif _elem_stride(out) is not None:
+            po, so = self._strided(out, keep)
+        else:  # uneven layout: computed contiguously, copied at the end
+            res = np.empty(shape, dt)
+            po, so = ffi.from_buffer(self._arr, res), 1
         if n:
-            keep = []
             args: list[Any] = []
             for a in ops:
                 if a.dtype != dt:
                     a = a.astype(dt)
-                if a.size == 1:  # a scalar: one aligned element, stride 0
-                    a = np.array(a, dtype=dt).reshape(())
-                    s = 0
+                if a.size == 1:  # a scalar (or one element broadcast): stride 0
+                    args += (ffi.new(self._ptr, float(a.reshape(()))), 0)
+                elif a.shape == shape and a.flags.c_contiguous and a.flags.aligned:
+                    args += (ffi.from_buffer(self._arr, a), 1)
                 else:
-                    if a.shape != shape:  # broadcast along some axes: materialize
+                    if a.shape != shape:  # broadcast along some axes
                         a = np.broadcast_to(a, shape)
-                    s = _elem_stride(a)
-                    if s is None:
-                        a = np.require(a, requirements="CA")
-                        s = 1
-                keep.append(a)
-                args += (ffi.cast(ct, a.ctypes.data), s)
-            self._f(n, *args, ffi.cast(ct, res.ctypes.data), so)
-        if out is not None and res is not out:
+                    args += self._strided(a, keep)
+            self._f(n, *args, po, so)
+        if res is not out and out is not None:
             np.copyto(out, res, casting="unsafe")
             return out
         return res
