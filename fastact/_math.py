@@ -23,12 +23,22 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import types
-from numba.extending import overload, register_jitable
+
+try:
+    from numba import types
+    from numba.extending import overload, register_jitable
+except ImportError:  # numba missing: the definitions stay plain Python (native backend)
+    types = None
+
+    def register_jitable(fn):
+        return fn
+
+    def overload(*args, **kwargs):
+        return lambda fn: fn
 
 __all__ = [
     "cst", "exp", "expm1", "log", "log1p", "tanh", "erf", "erfc", "sqrt",
-    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod",
+    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod", "register_jitable",
 ]
 
 
@@ -129,7 +139,7 @@ def use_fastmath() -> bool:
 # The functions whose fast versions pass the whole accuracy suite (tests/).
 FAST = {"exp": exp, "expm1": expm1, "log": log, "log1p": log1p}
 
-if use_fastmath():
+if types is not None and use_fastmath():  # numba present
     from . import _fastmath as _fm
 
     for _n, _py in FAST.items():

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import math
 
-from numba.extending import register_jitable
-
 from .. import _math as fm
-from .._math import cst
+from .._math import cst, register_jitable
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
