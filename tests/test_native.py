@@ -253,8 +253,7 @@ def _same(a, b):
 
 
 # Where the definitions (and so both backends) differ from the torch table: the
-# tanhshrink series p(x^2) x^3 keeps the sign of -0, torch's x - tanh(x) gives +0.
-DEVIATIONS = {"tanhshrink": [np.nan, np.inf, -np.inf, -0.0, 0]}
+DEVIATIONS: dict = {}
 
 
 @pytest.mark.parametrize("name", sorted(TORCH_TABLE) + sorted(LIMITS))
