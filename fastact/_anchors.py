@@ -27,11 +27,6 @@ def _softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _gelu(x):
-    from scipy.special import erf  # NumPy has no erf; a careful user reaches for SciPy
-    return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
-
-
 def _gelu_tanh(x):
     c = np.asarray(math.sqrt(2 / math.pi), x.dtype)
     return 0.5 * x * (1 + np.tanh(c * (x + np.asarray(0.044715, x.dtype) * x * x * x)))
@@ -72,8 +67,7 @@ NUMPY: dict[str, Callable] = {
     "celu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
     "selu": lambda x: np.asarray(1.0507009873554805, x.dtype) * np.where(
         x > 0, x, np.asarray(1.6732632423543772, x.dtype) * np.expm1(np.minimum(x, 0))),
-    "gelu": _gelu,
-    "gelu_tanh": _gelu_tanh,
+    "gelu_tanh": _gelu_tanh,  # GELU(erf): NumPy has no erf, see scipy_anchors
     "softmax": _softmax,
     "log_softmax": _log_softmax,
 }

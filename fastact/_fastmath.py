@@ -243,14 +243,27 @@ def _jitable(fn):
     return register_jitable(**JIT_OPTIONS)(fn)
 
 
-@_jitable
 def _horner(x, c):
-    """c[0] + c[1]*x + ... + c[n-1]*x**(n-1) (c: homogeneous tuple; unrolled by LLVM)."""
-    n = len(c)
-    p = c[n - 1]
-    for i in range(n - 2, -1, -1):
-        p = p * x + c[i]
+    """c[0] + c[1]*x + ... + c[n-1]*x**(n-1) for a tuple c (Horner's scheme)."""
+    p = c[-1]
+    for ci in c[-2::-1]:
+        p = p * x + ci
     return p
+
+
+@overload(_horner, target="cpu", jit_options=JIT_OPTIONS)
+def _ol_horner(x, c):
+    # straight-line code with constant tuple indices (a loop over a long tuple would be
+    # compiled to a jump table and block vectorization)
+    if not isinstance(c, types.UniTuple):
+        return None
+    n = c.count
+    src = ["def impl(x, c):", f"    p = c[{n - 1}]"]
+    src += [f"    p = p * x + c[{i}]" for i in range(n - 2, -1, -1)]
+    src.append("    return p")
+    ns = {}
+    exec("\n".join(src), ns)
+    return ns["impl"]
 
 
 def _c32(*v):
@@ -274,7 +287,7 @@ _LOG2E_F = _f32(1.0 / _LN2)
 _SHIFT_F = _f32(1.5 * 2.0**23)      # (v + SHIFT) - SHIFT == rint(v) for |v| < 2**22
 _LN2HI_F = _f32(0.693145751953125)  # 0x3f317200 = 22713 * 2**-15: k*LN2HI exact for |k| < 2**9
 _LN2LO_F = _f32(_LN2 - 0.693145751953125)
-_I1, _I23, _I127, _I128 = _i32(1), _i32(23), _i32(127), _i32(128)
+_I0, _I1, _I23, _I127, _I128 = _i32(0), _i32(1), _i32(23), _i32(127), _i32(128)
 _FLT_MIN = _f32(2.0**-126)
 _TWO23_F = _f32(2.0**23)
 _TINY_F = _f32(2.0**-25)            # expm1(x), log1p(x) round to x below this
@@ -291,6 +304,7 @@ _LN2HI_D = _f64(6.93147180369123816490e-01)  # 0x3fe62e42fee00000: 32 significan
 _LN2LO_D = _f64(1.90821492927058770002e-10)
 _J52, _J1023 = _i64(52), _i64(1023)
 _I1023, _I1024 = _i32(1023), _i32(1024)
+_J0 = _i64(0)
 _DBL_MIN = _f64(2.0**-1022)
 _TWO54_D = _f64(2.0**54)
 _TINY_D = _f64(2.0**-54)
@@ -298,20 +312,57 @@ _SQRTH_BITS_D = _i64(0x3FE6A09E667F3BCD)
 _EXPMASK_D = _i64(-4503599627370496)       # 0xfff0000000000000
 _SPLITMASK_D = _i64(-134217728)            # 0xfffffffff8000000: keep the top 26 bits
 
+_ABS_F, _EXPBITS_F, _SIGN_F = _i32(0x7FFFFFFF), _i32(0x7F800000), _i32(-2147483648)
+_ABS_D, _EXPBITS_D, _SIGN_D = (_i64(0x7FFFFFFFFFFFFFFF), _i64(0x7FF0000000000000),
+                               _i64(-9223372036854775808))
+_FMIN_BITS_F, _FMIN_BITS_D = _i32(0x00800000), _i64(0x0010000000000000)
+_NOTOPEXP_F, _NOTOPEXP_D = _i32(-1073741825), _i64(-4611686018427387905)  # ~(1 << 30), ~(1 << 62)
+
+
+def _b32(v):
+    return _f32(v).view(_i32)
+
+
+def _b64(v):
+    return _f64(v).view(_i64)
+
+
 # Range limits / thresholds --------------------------------------------------
-_EXP_LO_F, _EXP_HI_F = _f32(-104.0), _f32(89.0)      # exp(-104) < 2**-150, exp(89) > FLT_MAX
-_EXP_LO_D, _EXP_HI_D = _f64(-746.0), _f64(710.0)
+# (compares on possibly-nan data are done on the integer bits: an ordered float
+# compare of a nan raises the invalid flag, and LLVM may move a compare past a
+# sanitizing select)
+_EXP_LO_F, _EXP_LO_D = _f32(-104.0), _f64(-746.0)    # exp rounds to 0 below
+# largest x with a finite exp(x) (and expm1(x)); every larger x gives inf
+_EXP_HI_F, _EXP_HI_D = _f32(88.72283172607422), _f64(709.782712893384)
 _EXPM1_LO_F, _EXPM1_LO_D = _f32(-30.0), _f64(-60.0)  # expm1 rounds to -1 below
 _TANH_T_F, _TANH_T_D = _f32(0.5625), _f64(0.5625)    # polynomial below, exp formula above
-_TANH_V_F, _TANH_V_D = _f32(20.0), _f64(40.0)        # clamp of 2|x| (tanh == +-1 beyond)
+_TANH_A_F, _TANH_A_D = _f32(10.0), _f64(20.0)        # clamp of |x| (tanh == +-1 beyond)
 _ERF_T_F, _ERF_T_D = _f32(0.921875), _f64(0.921875)  # erf: polynomial below, 1 - erfc above
 _ERFT_XMAX_F, _ERFT_XMAX_D = _f32(4.0), _f64(6.0)    # erf == +-1 beyond
-_ERFT_C_F = _f32(2.5)                                # float32 erf tail: polynomial in x - 2.5
+_ERFT_C_F = _f32(1.25)                               # float32 erf tail: polynomial in x - 1.25
 _ERFT_K_D = _f64(2.0)                                # float64 erf tail: t = (x-2)/(x+2)
 _ERFC_T_F, _ERFC_T_D = _f32(0.46875), _f64(0.46875)  # erfc: 1 - erf below
 _ERFCT_XMAX_F, _ERFCT_XMAX_D = _f32(10.125), _f64(27.3125)  # erfc == 0 beyond
 _ERFCT_K_F, _ERFCT_RK_F = _f32(2.0), _f32(0.25)      # erfc tail: t = (x-K)/(x+K), RK = 1/(2K)
 _ERFCT_K_D, _ERFCT_RK_D = _f64(4.0), _f64(0.125)
+
+_B_EXP_HI_F, _B_EXP_LO_F = _b32(_EXP_HI_F), _b32(104.0)
+_B_EXP_HI_D, _B_EXP_LO_D = _b64(_EXP_HI_D), _b64(746.0)
+_B_EXPM1_LO_F, _B_EXPM1_LO_D = _b32(30.0), _b64(60.0)
+_B_TINY_F, _B_TINY_D = _b32(2.0**-25), _b64(2.0**-54)
+_B_ONE_F, _B_ONE_D = _b32(1.0), _b64(1.0)
+_B_TWO_F, _B_TWO_D = _b32(2.0), _b64(2.0)
+_MAX_F, _MAX_D = _f32(np.finfo(np.float32).max), _f64(np.finfo(np.float64).max)
+_B_MAX_F, _B_MAX_D = _b32(_MAX_F), _b64(_MAX_D)
+_B_HALF_F, _B_HALF_D = _b32(0.5), _b64(0.5)
+_B_TANH_T_F, _B_TANH_T_D = _b32(0.5625), _b64(0.5625)
+_B_TANH_TINY_F, _B_TANH_TINY_D = _b32(2.0**-12), _b64(2.0**-27)
+_B_TANH_A_F, _B_TANH_A_D = _b32(10.0), _b64(20.0)
+_B_ERF_T_F, _B_ERF_T_D = _b32(0.921875), _b64(0.921875)
+_B_ERFT_XMAX_F, _B_ERFT_XMAX_D = _b32(4.0), _b64(6.0)
+_B_ERFC_T_F, _B_ERFC_T_D = _b32(0.46875), _b64(0.46875)
+_B_ERFCT_XMAX_F, _B_ERFCT_XMAX_D = _b32(10.125), _b64(27.3125)
+_B_ERFCT_K_F, _B_ERFCT_K_D = _b32(2.0), _b64(4.0)
 
 # ---- BEGIN GENERATED COEFFICIENTS (python benchmarks/ulp_fastmath.py fit) ----
 # exp: (expm1(r) - r)/r**2, r in +-ln2/2*1.002, weight r**2/exp(r)
@@ -354,11 +405,11 @@ _ERF_P_D = _c64(0.1283791670955126, -0.3761263890318408, 0.11283791670969558,
                 0.00012055365529872199, -1.4926248630306822e-05, 1.6468233242207994e-06,
                 -1.6386510505407948e-07, 1.4581582925520281e-08, -9.597818695374102e-10)
 # erf tail: G = erfcx(x) = exp(x**2)*erfc(x), weight exp(-x**2)/erf(x);
-#   float32: in v = x - 2.5, x in [0.921875, 4];  float64: in t = (x-2)/(x+2), x in [0.921875, 6]
-_ERFT_P_F = _c32(0.21080611646175385, -0.07435156404972076, 0.024928081780672073,
-                 -0.007978757843375206, 0.002573364647105336, -0.000623152416665107,
-                 0.00017604572349227965, -0.00020799976482521743, -9.430709906155244e-05,
-                 -3.464173641987145e-05)
+#   float32: in v = x - 1.25, x in [0.921875, 4];  float64: in t = (x-2)/(x+2), x in [0.921875, 6]
+_ERFT_P_F = _c32(0.36782291531562805, -0.20882192254066467, 0.10679538547992706,
+                 -0.05021621659398079, 0.022015441209077835, -0.009108256548643112,
+                 0.003555151866748929, -0.0012184028746560216, 0.0002986157778650522,
+                 -3.5305809433339164e-05)
 _ERFT_P_D = _c64(0.25539567631050586, -0.42718584741395577, 0.2416581942423625,
                  -0.07897858101789369, 0.003732892406662219, 0.0069974619831081565,
                  -0.0008471421068284495, -0.000981982206714239, 4.350259533954394e-05,
@@ -382,10 +433,18 @@ _ERFCT_P_D = _c64(-0.06981055842028125, 0.007689826051309512, 0.0340485271273456
                   5.283512222480473e-08, -6.083313370104832e-09, -5.241221329007591e-09)
 # ---- END GENERATED COEFFICIENTS ----
 
+# expm1 tables start with exactly 1/2; the rest is used as r^2 * (1/2 + r*Q(r))
+_EXPM1_Q_F, _EXPM1_Q_D = _EXPM1_P_F[1:], _EXPM1_P_D[1:]
+assert _EXPM1_P_F[0] == 0.5 and _EXPM1_P_D[0] == 0.5
+
 
 # --------------------------------------------------------------------------
 # Shared pieces
 # --------------------------------------------------------------------------
+# SIMD evaluation computes both sides of every select for every lane, so inputs are
+# clamped *before* any arithmetic, on the integer bits (integer min/max: LLVM cannot
+# move the float arithmetic in front of them), and every intermediate stays finite:
+# no spurious overflow/invalid flags for inf, nan or huge inputs.
 
 @_jitable
 def _pow2_32(k):
@@ -397,6 +456,16 @@ def _pow2_32(k):
 def _pow2_64(k):
     """2.0**k as float64 for an int32-valued integer -1022 <= k <= 1023."""
     return _bits_f64((_i64(k) + _J1023) << _J52)
+
+
+@_jitable
+def _imin(a, b):
+    return a if a < b else b
+
+
+@_jitable
+def _imax(a, b):
+    return a if a > b else b
 
 
 # --------------------------------------------------------------------------
@@ -412,10 +481,11 @@ def _pow2_64(k):
 def exp32(x):
     """exp(x) for float32."""
     x = _f32(x)
-    fin = (x == x) & (abs(x) != _INF_F)                  # quiet compares
-    xc = x if fin else _ZERO_F
-    xc = xc if xc > _EXP_LO_F else _EXP_LO_F
-    xc = xc if xc < _EXP_HI_F else _EXP_HI_F
+    ix = _f32_bits(x)
+    ax = ix & _ABS_F
+    over = ix > _B_EXP_HI_F                              # x > HI, +inf, +nan
+    # clamp to [LO, HI] on the bits (-inf, -nan -> LO; +inf, +nan -> HI)
+    xc = _bits_f32(_imin(ax, _B_EXP_LO_F) | _SIGN_F if ix < _I0 else _imin(ix, _B_EXP_HI_F))
     kf = (xc * _LOG2E_F + _SHIFT_F) - _SHIFT_F
     rh = xc - kf * _LN2HI_F                              # exact
     rl = -(kf * _LN2LO_F)
@@ -426,17 +496,19 @@ def exp32(x):
     k = _i32(kf)
     k1 = k >> _I1
     y = (p * _pow2_32(k1)) * _pow2_32(k - k1)
-    return y if fin else (_ZERO_F if x == -_INF_F else x)
+    y = y * (_INF_F if over else _ONE_F)                 # overflow without the flag
+    return y if x == x else x
 
 
 @_jitable
 def exp64(x):
     """exp(x) for float64."""
     x = _f64(x)
-    fin = (x == x) & (abs(x) != _INF_D)
-    xc = x if fin else _ZERO_D
-    xc = xc if xc > _EXP_LO_D else _EXP_LO_D
-    xc = xc if xc < _EXP_HI_D else _EXP_HI_D
+    ix = _f64_bits(x)
+    ax = ix & _ABS_D
+    over = ix > _B_EXP_HI_D                              # x > HI, +inf, +nan
+    # clamp to [LO, HI] on the bits (-inf, -nan -> LO; +inf, +nan -> HI)
+    xc = _bits_f64(_imin(ax, _B_EXP_LO_D) | _SIGN_D if ix < _J0 else _imin(ix, _B_EXP_HI_D))
     kf = (xc * _LOG2E_D + _SHIFT_D) - _SHIFT_D
     rh = xc - kf * _LN2HI_D
     rl = -(kf * _LN2LO_D)
@@ -447,13 +519,15 @@ def exp64(x):
     k = _i32(kf)
     k1 = k >> _I1
     y = (p * _pow2_64(k1)) * _pow2_64(k - k1)
-    return y if fin else (_ZERO_D if x == -_INF_D else x)
+    y = y * (_INF_D if over else _ONE_D)                 # overflow without the flag
+    return y if x == x else x
 
 
 # --------------------------------------------------------------------------
 # expm1
 # --------------------------------------------------------------------------
-# Same reduction, expm1(r) = rh + c.  With t = 2**k:
+# Same reduction, expm1(r) = rh + c, c = rl + r^2/2 + r^3*Q(r) with r^2 split exactly
+# (fma), so that c is accurate to ~1/2 ulp.  With t = 2**k:
 # expm1(x) = (t - 1) + t*rh + t*c, where t - 1 = tm1 + e1 exactly and
 # tm1 + t*rh is a Fast2Sum (|t - 1| >= |t*rh| or t == 1), so only the final sum
 # rounds; k = 1 and k = 0 (no reduction: expm1(x) = x + ... near 0) are exact
@@ -464,15 +538,18 @@ def exp64(x):
 def expm132(x):
     """expm1(x) for float32."""
     x = _f32(x)
-    fin = (x == x) & (abs(x) != _INF_F)
-    xc = x if fin else _ZERO_F
-    xc = xc if xc > _EXPM1_LO_F else _EXPM1_LO_F
-    xc = xc if xc < _EXP_HI_F else _EXP_HI_F
+    ix = _f32_bits(x)
+    ax = ix & _ABS_F
+    over = ix > _B_EXP_HI_F                              # x > HI, +inf, +nan
+    # clamp to [LO, HI] on the bits (-inf, -nan -> LO; +inf, +nan -> HI)
+    xc = _bits_f32(_imin(ax, _B_EXPM1_LO_F) | _SIGN_F if ix < _I0 else _imin(ix, _B_EXP_HI_F))
     kf = (xc * _LOG2E_F + _SHIFT_F) - _SHIFT_F
     rh = xc - kf * _LN2HI_F
     rl = -(kf * _LN2LO_F)
     r = rh + rl
-    c = rl + (r * r) * _horner(r, _EXPM1_P_F)            # expm1(r) = rh + c
+    r2 = r * r
+    r2e = _fma(r, r, -r2)                                # r*r = r2 + r2e exactly
+    c = (rl + _HALF_F * r2) + (_HALF_F * r2e + r2 * (r * _horner(r, _EXPM1_Q_F)))            # expm1(r) = rh + c
     k = _i32(kf)
     t = _pow2_32(k if k < _I128 else _I127)
     tm1 = t - _ONE_F
@@ -480,23 +557,27 @@ def expm132(x):
     ah = tm1 + t * rh
     y = ah + (((tm1 - ah) + t * rh) + (t * c + e1))
     y = y * (_TWO_F if k > _I127 else _ONE_F)
-    y = y if fin else (-_ONE_F if x == -_INF_F else x)
-    return y if abs(xc) >= _TINY_F else x                # tiny, +-0: x (sign kept)
+    y = y * (_INF_F if over else _ONE_F)
+    y = y if x == x else x
+    return y if ax >= _B_TINY_F else x                   # tiny, +-0: x (sign kept)
 
 
 @_jitable
 def expm164(x):
     """expm1(x) for float64."""
     x = _f64(x)
-    fin = (x == x) & (abs(x) != _INF_D)
-    xc = x if fin else _ZERO_D
-    xc = xc if xc > _EXPM1_LO_D else _EXPM1_LO_D
-    xc = xc if xc < _EXP_HI_D else _EXP_HI_D
+    ix = _f64_bits(x)
+    ax = ix & _ABS_D
+    over = ix > _B_EXP_HI_D                              # x > HI, +inf, +nan
+    # clamp to [LO, HI] on the bits (-inf, -nan -> LO; +inf, +nan -> HI)
+    xc = _bits_f64(_imin(ax, _B_EXPM1_LO_D) | _SIGN_D if ix < _J0 else _imin(ix, _B_EXP_HI_D))
     kf = (xc * _LOG2E_D + _SHIFT_D) - _SHIFT_D
     rh = xc - kf * _LN2HI_D
     rl = -(kf * _LN2LO_D)
     r = rh + rl
-    c = rl + (r * r) * _horner(r, _EXPM1_P_D)
+    r2 = r * r
+    r2e = _fma(r, r, -r2)                                # r*r = r2 + r2e exactly
+    c = (rl + _HALF_D * r2) + (_HALF_D * r2e + r2 * (r * _horner(r, _EXPM1_Q_D)))
     k = _i32(kf)
     t = _pow2_64(k if k < _I1024 else _I1023)
     tm1 = t - _ONE_D
@@ -504,8 +585,9 @@ def expm164(x):
     ah = tm1 + t * rh
     y = ah + (((tm1 - ah) + t * rh) + (t * c + e1))
     y = y * (_TWO_D if k > _I1023 else _ONE_D)
-    y = y if fin else (-_ONE_D if x == -_INF_D else x)
-    return y if abs(xc) >= _TINY_D else x
+    y = y * (_INF_D if over else _ONE_D)
+    y = y if x == x else x
+    return y if ax >= _B_TINY_D else x                   # tiny, +-0: x (sign kept)
 
 
 # --------------------------------------------------------------------------
@@ -521,8 +603,8 @@ def expm164(x):
 def _log_core32(xs, e0, corr):
     """log(xs) + corr for a positive normal float32 xs; e0 is added to the exponent."""
     ix = _f32_bits(xs)
-    tmp = ix - _SQRTH_BITS_F
-    e = (tmp >> _I23) + e0
+    tmp = _i32(ix - _SQRTH_BITS_F)
+    e = _i32(_i32(tmp >> _I23) + e0)
     m = _bits_f32(ix - (tmp & _EXPMASK_F))
     f = m - _ONE_F                                       # exact
     ef = _f32(e)
@@ -548,7 +630,7 @@ def _log_core64(xs, e0, corr):
     z = s * s
     rr = z * _horner(z, _LOG_P_D)
     hfsq = _HALF_D * f * f
-    dk = _f64(e)
+    dk = _f64(_i32(e))
     return dk * _LN2HI_D - ((hfsq - (s * (hfsq + rr) + (dk * _LN2LO_D + corr))) - f)
 
 
@@ -556,11 +638,12 @@ def _log_core64(xs, e0, corr):
 def log32(x):
     """log(x) for float32 (log(0) = -inf, log(x < 0) = nan, log(inf) = inf)."""
     x = _f32(x)
-    xn = x if x == x else _ONE_F                         # quiet compare first
-    ok = (xn > _ZERO_F) & (xn != _INF_F) & (x == x)
-    xs = xn if ok else _ONE_F
-    sub = xs < _FLT_MIN
-    xs = xs * _TWO23_F if sub else xs
+    ix = _f32_bits(x)
+    ok = (ix > _I0) & (ix < _EXPBITS_F)                  # 0 < x < inf
+    sub = (ix >= _I0) & (ix < _FMIN_BITS_F)                # +0 and subnormals
+    xs = x if ok else _ONE_F
+    xsub = _bits_f32(_imin(_imax(ix, _I0), _FMIN_BITS_F)) * _TWO23_F   # no overflow
+    xs = xsub if sub else xs
     y = _log_core32(xs, _i32(-23) if sub else _i32(0), _ZERO_F)
     bad = -_INF_F if x == _ZERO_F else (x if x == _INF_F else _NAN_F)
     return y if ok else bad
@@ -570,11 +653,12 @@ def log32(x):
 def log64(x):
     """log(x) for float64 (log(0) = -inf, log(x < 0) = nan, log(inf) = inf)."""
     x = _f64(x)
-    xn = x if x == x else _ONE_D
-    ok = (xn > _ZERO_D) & (xn != _INF_D) & (x == x)
-    xs = xn if ok else _ONE_D
-    sub = xs < _DBL_MIN
-    xs = xs * _TWO54_D if sub else xs
+    ix = _f64_bits(x)
+    ok = (ix > _J0) & (ix < _EXPBITS_D)                  # 0 < x < inf
+    sub = (ix >= _J0) & (ix < _FMIN_BITS_D)                # +0 and subnormals
+    xs = x if ok else _ONE_D
+    xsub = _bits_f64(_imin(_imax(ix, _J0), _FMIN_BITS_D)) * _TWO54_D   # no overflow
+    xs = xsub if sub else xs
     y = _log_core64(xs, _i32(-54) if sub else _i32(0), _ZERO_D)
     bad = -_INF_D if x == _ZERO_D else (x if x == _INF_D else _NAN_D)
     return y if ok else bad
@@ -590,32 +674,42 @@ def log64(x):
 def log1p32(x):
     """log1p(x) for float32 (log1p(-1) = -inf, log1p(x < -1) = nan)."""
     x = _f32(x)
-    xn = x if x == x else _ZERO_F
-    xf = xn if abs(xn) != _INF_F else _ZERO_F
+    ix = _f32_bits(x)
+    ax = ix & _ABS_F
+    # inf/nan -> a finite value (clear the top exponent bit).  Not a select with a
+    # constant arm: LLVM would distribute the arithmetic below over such a select
+    # and evaluate it on the raw inf/nan, raising the invalid flag.
+    xf = _bits_f32(ix & _NOTOPEXP_F if ax >= _EXPBITS_F else ix)
     u = _ONE_F + xf
-    c = ((xf - u) + _ONE_F) if xf > _ONE_F else ((_ONE_F - u) + xf)
-    ok = (u > _ZERO_F) & (xf == xn)
-    us = u if ok else _ONE_F
+    c = ((xf - u) + _ONE_F) if ix > _B_ONE_F else ((_ONE_F - u) + xf)
+    us = u if _f32_bits(u) > _I0 else _ONE_F - u           # > 0 in every lane
     y = _log_core32(us, _i32(0), c / us)
-    bad = -_INF_F if x == -_ONE_F else (x if x == _INF_F else _NAN_F)
-    y = y if ok else bad
-    return y if abs(xn) >= _TINY_F else x                # tiny, +-0 (and nan): x
+    y = y * (_INF_F if ix == _EXPBITS_F else _ONE_F)         # log1p(+inf) = +inf
+    y = -_INF_F if x == -_ONE_F else y
+    y = _NAN_F if (ix < _I0) & (ax > _B_ONE_F) else y         # x < -1 (and -inf, -nan)
+    y = y if x == x else x
+    return y if ax >= _B_TINY_F else x                   # tiny, +-0: x (sign kept)
 
 
 @_jitable
 def log1p64(x):
     """log1p(x) for float64 (log1p(-1) = -inf, log1p(x < -1) = nan)."""
     x = _f64(x)
-    xn = x if x == x else _ZERO_D
-    xf = xn if abs(xn) != _INF_D else _ZERO_D
+    ix = _f64_bits(x)
+    ax = ix & _ABS_D
+    # inf/nan -> a finite value (clear the top exponent bit).  Not a select with a
+    # constant arm: LLVM would distribute the arithmetic below over such a select
+    # and evaluate it on the raw inf/nan, raising the invalid flag.
+    xf = _bits_f64(ix & _NOTOPEXP_D if ax >= _EXPBITS_D else ix)
     u = _ONE_D + xf
-    c = ((xf - u) + _ONE_D) if xf > _ONE_D else ((_ONE_D - u) + xf)
-    ok = (u > _ZERO_D) & (xf == xn)
-    us = u if ok else _ONE_D
+    c = ((xf - u) + _ONE_D) if ix > _B_ONE_D else ((_ONE_D - u) + xf)
+    us = u if _f64_bits(u) > _J0 else _ONE_D - u           # > 0 in every lane
     y = _log_core64(us, _i32(0), c / us)
-    bad = -_INF_D if x == -_ONE_D else (x if x == _INF_D else _NAN_D)
-    y = y if ok else bad
-    return y if abs(xn) >= _TINY_D else x
+    y = y * (_INF_D if ix == _EXPBITS_D else _ONE_D)         # log1p(+inf) = +inf
+    y = -_INF_D if x == -_ONE_D else y
+    y = _NAN_D if (ix < _J0) & (ax > _B_ONE_D) else y         # x < -1 (and -inf, -nan)
+    y = y if x == x else x
+    return y if ax >= _B_TINY_D else x                   # tiny, +-0: x (sign kept)
 
 
 # --------------------------------------------------------------------------
@@ -631,14 +725,15 @@ def log1p64(x):
 def tanh32(x):
     """tanh(x) for float32."""
     x = _f32(x)
-    xn = x if x == x else _ZERO_F
-    a = abs(xn)
-    small = a < _TANH_T_F
-    xs = xn if small else _ZERO_F
+    ix = _f32_bits(x)
+    ax = ix & _ABS_F
+    small = ax < _B_TANH_T_F
+    xs = _bits_f32(_imin(ax, _B_TANH_T_F) | (ix & _SIGN_F))    # |xs| <= T
     u = xs * xs
     ys = xs + (xs * u) * _horner(u, _TANH_P_F)
+    ys = x if ax < _B_TANH_TINY_F else ys                 # tanh(x) rounds to x; keeps -0
+    a = _bits_f32(_imin(ax, _B_TANH_A_F))                  # |x| clamped to A (nan, inf -> A)
     v = a + a
-    v = v if v < _TANH_V_F else _TANH_V_F
     kf = (v * _LOG2E_F + _SHIFT_F) - _SHIFT_F
     rh = v - kf * _LN2HI_F
     rl = -(kf * _LN2LO_F)
@@ -657,7 +752,7 @@ def tanh32(x):
     qc = (_fma(-q, dh, _TWO_F) - q * dl) * (q * _HALF_F)
     yh = _ONE_F - q
     yl = yh + (((_ONE_F - yh) - q) - qc)
-    yl = yl if xn > _ZERO_F else -yl
+    yl = -yl if ix < _I0 else yl
     y = ys if small else yl
     return y if x == x else x
 
@@ -666,14 +761,15 @@ def tanh32(x):
 def tanh64(x):
     """tanh(x) for float64."""
     x = _f64(x)
-    xn = x if x == x else _ZERO_D
-    a = abs(xn)
-    small = a < _TANH_T_D
-    xs = xn if small else _ZERO_D
+    ix = _f64_bits(x)
+    ax = ix & _ABS_D
+    small = ax < _B_TANH_T_D
+    xs = _bits_f64(_imin(ax, _B_TANH_T_D) | (ix & _SIGN_D))    # |xs| <= T
     u = xs * xs
     ys = xs + (xs * u) * _horner(u, _TANH_P_D)
+    ys = x if ax < _B_TANH_TINY_D else ys                 # tanh(x) rounds to x; keeps -0
+    a = _bits_f64(_imin(ax, _B_TANH_A_D))                  # |x| clamped to A (nan, inf -> A)
     v = a + a
-    v = v if v < _TANH_V_D else _TANH_V_D
     kf = (v * _LOG2E_D + _SHIFT_D) - _SHIFT_D
     rh = v - kf * _LN2HI_D
     rl = -(kf * _LN2LO_D)
@@ -692,7 +788,7 @@ def tanh64(x):
     qc = (_fma(-q, dh, _TWO_D) - q * dl) * (q * _HALF_D)
     yh = _ONE_D - q
     yl = yh + (((_ONE_D - yh) - q) - qc)
-    yl = yl if xn > _ZERO_D else -yl
+    yl = -yl if ix < _J0 else yl
     y = ys if small else yl
     return y if x == x else x
 
@@ -709,13 +805,12 @@ def tanh64(x):
 def erf32(x):
     """erf(x) for float32."""
     x = _f32(x)
-    xn = x if x == x else _ZERO_F
-    a = abs(xn)
-    small = a < _ERF_T_F
-    xs = xn if small else _ZERO_F
+    ix = _f32_bits(x)
+    ax = ix & _ABS_F
+    small = ax < _B_ERF_T_F
+    xs = _bits_f32(_imin(ax, _B_ERF_T_F) | (ix & _SIGN_F))    # |xs| <= T
     ys = xs + xs * _horner(xs * xs, _ERF_P_F)
-    al = a if a < _ERFT_XMAX_F else _ERFT_XMAX_F
-    al = al if al > _ERF_T_F else _ERF_T_F
+    al = _bits_f32(_imax(_imin(ax, _B_ERFT_XMAX_F), _B_ERF_T_F))    # |x| clamped to [T, XMAX]
     q = -(al * al)
     kf = (q * _LOG2E_F + _SHIFT_F) - _SHIFT_F
     rh = q - kf * _LN2HI_F                               # exact
@@ -726,7 +821,7 @@ def erf32(x):
     p1 = ((_ONE_F - p0) + rh) + c                        # exp(r) = p0 + p1
     g = _horner(al - _ERFT_C_F, _ERFT_P_F) * _pow2_32(_i32(kf))
     yt = _ONE_F - _fma(g, p0, g * p1)
-    yt = yt if xn > _ZERO_F else -yt
+    yt = -yt if ix < _I0 else yt
     y = ys if small else yt
     return y if x == x else x
 
@@ -735,13 +830,12 @@ def erf32(x):
 def erf64(x):
     """erf(x) for float64."""
     x = _f64(x)
-    xn = x if x == x else _ZERO_D
-    a = abs(xn)
-    small = a < _ERF_T_D
-    xs = xn if small else _ZERO_D
+    ix = _f64_bits(x)
+    ax = ix & _ABS_D
+    small = ax < _B_ERF_T_D
+    xs = _bits_f64(_imin(ax, _B_ERF_T_D) | (ix & _SIGN_D))    # |xs| <= T
     ys = xs + xs * _horner(xs * xs, _ERF_P_D)
-    al = a if a < _ERFT_XMAX_D else _ERFT_XMAX_D
-    al = al if al > _ERF_T_D else _ERF_T_D
+    al = _bits_f64(_imax(_imin(ax, _B_ERFT_XMAX_D), _B_ERF_T_D))    # |x| clamped to [T, XMAX]
     q = -(al * al)
     kf = (q * _LOG2E_D + _SHIFT_D) - _SHIFT_D
     rh = q - kf * _LN2HI_D
@@ -753,7 +847,7 @@ def erf64(x):
     t = (al - _ERFT_K_D) / (al + _ERFT_K_D)
     g = _horner(t, _ERFT_P_D) * _pow2_64(_i32(kf))
     yt = _ONE_D - _fma(g, p0, g * p1)
-    yt = yt if xn > _ZERO_D else -yt
+    yt = -yt if ix < _J0 else yt
     y = ys if small else yt
     return y if x == x else x
 
@@ -781,15 +875,15 @@ def erf64(x):
 def erfc32(x):
     """erfc(x) for float32."""
     x = _f32(x)
-    xn = x if x == x else _ZERO_F
-    a = abs(xn)
-    small = a < _ERFC_T_F
-    xs = xn if small else _ZERO_F
+    ix = _f32_bits(x)
+    ax = ix & _ABS_F
+    small = ax < _B_ERFC_T_F
+    xs = _bits_f32(_imin(ax, _B_ERFC_T_F) | (ix & _SIGN_F))    # |xs| <= T
     ys = _ONE_F - (xs + xs * _horner(xs * xs, _ERF_P_F))
-    al = a if a < _ERFCT_XMAX_F else _ERFCT_XMAX_F
-    al = al if al > _ERFC_T_F else _ERFC_T_F
+    al = _bits_f32(_imax(_imin(ax, _B_ERFCT_XMAX_F), _B_ERFC_T_F))    # |x| clamped to [T, XMAX]
+    bal = _f32_bits(al)
     # t = (a - K)/(a + K)
-    big = al > _ERFCT_K_F
+    big = bal > _B_ERFCT_K_F
     nh = al - _ERFCT_K_F                                 # a - K = nh + nl
     nl = ((al - nh) - _ERFCT_K_F) if big else (al - (nh + _ERFCT_K_F))
     dh = al + _ERFCT_K_F                                 # a + K = dh + dl
@@ -816,14 +910,14 @@ def erfc32(x):
     ml = ((hh - mh) + ph) + (pl + _fma(hh, c, hl + hl * rh))
     # 1/(a + 1/2) = vh + vl
     sh = al + _HALF_F
-    sl = ((al - sh) + _HALF_F) if al > _HALF_F else ((_HALF_F - sh) + al)
+    sl = ((al - sh) + _HALF_F) if bal > _B_HALF_F else ((_HALF_F - sh) + al)
     vh = _ONE_F / sh
     vl = vh * (_fma(-vh, sh, _ONE_F) - sl * vh)
     y = _fma(mh, vh, _fma(mh, vl, ml * vh))
     k = _i32(kf)
     k1 = k >> _I1
     e = (y * _pow2_32(k1)) * _pow2_32(k - k1)
-    yt = e if xn > _ZERO_F else _TWO_F - e
+    yt = _TWO_F - e if ix < _I0 else e
     y = ys if small else yt
     return y if x == x else x
 
@@ -832,14 +926,14 @@ def erfc32(x):
 def erfc64(x):
     """erfc(x) for float64."""
     x = _f64(x)
-    xn = x if x == x else _ZERO_D
-    a = abs(xn)
-    small = a < _ERFC_T_D
-    xs = xn if small else _ZERO_D
+    ix = _f64_bits(x)
+    ax = ix & _ABS_D
+    small = ax < _B_ERFC_T_D
+    xs = _bits_f64(_imin(ax, _B_ERFC_T_D) | (ix & _SIGN_D))    # |xs| <= T
     ys = _ONE_D - (xs + xs * _horner(xs * xs, _ERF_P_D))
-    al = a if a < _ERFCT_XMAX_D else _ERFCT_XMAX_D
-    al = al if al > _ERFC_T_D else _ERFC_T_D
-    big = al > _ERFCT_K_D
+    al = _bits_f64(_imax(_imin(ax, _B_ERFCT_XMAX_D), _B_ERFC_T_D))    # |x| clamped to [T, XMAX]
+    bal = _f64_bits(al)
+    big = bal > _B_ERFCT_K_D
     nh = al - _ERFCT_K_D
     nl = ((al - nh) - _ERFCT_K_D) if big else (al - (nh + _ERFCT_K_D))
     dh = al + _ERFCT_K_D
@@ -862,14 +956,14 @@ def erfc64(x):
     mh = hh + ph
     ml = ((hh - mh) + ph) + (pl + _fma(hh, c, hl + hl * rh))
     sh = al + _HALF_D
-    sl = ((al - sh) + _HALF_D) if al > _HALF_D else ((_HALF_D - sh) + al)
+    sl = ((al - sh) + _HALF_D) if bal > _B_HALF_D else ((_HALF_D - sh) + al)
     vh = _ONE_D / sh
     vl = vh * (_fma(-vh, sh, _ONE_D) - sl * vh)
     y = _fma(mh, vh, _fma(mh, vl, ml * vh))
     k = _i32(kf)
     k1 = k >> _I1
     e = (y * _pow2_64(k1)) * _pow2_64(k - k1)
-    yt = e if xn > _ZERO_D else _TWO_D - e
+    yt = _TWO_D - e if ix < _J0 else e
     y = ys if small else yt
     return y if x == x else x
 
