@@ -137,7 +137,7 @@ def use_fastmath() -> bool:
 
 
 # The functions whose fast versions pass the whole accuracy suite (tests/).
-FAST = {"exp": exp, "expm1": expm1, "log": log, "log1p": log1p}
+FAST = {"exp": exp, "expm1": expm1, "log": log, "log1p": log1p, "tanh": tanh, "erf": erf, "erfc": erfc}
 
 if types is not None and use_fastmath():  # numba present
     from . import _fastmath as _fm
