@@ -19,11 +19,13 @@ whole element function into straight-line SIMD code (AVX2 ``ymm`` or AVX-512
 * genuine float32 algorithms for float32: every constant is a float32
   module-level global, so nothing is silently promoted to double and the
   float32 kernels use 8 (AVX2) / 16 (AVX-512) lanes;
-* inputs of the "dead" side of a select are sanitized (nan -> 0 first, with
-  a quiet ``==`` compare, then clamps), so hidden lanes raise no spurious
-  overflow/invalid floating-point flags (NumPy turns those into
-  RuntimeWarnings after a ufunc loop).  Genuine overflow (``exp(100.0f)``)
-  does raise the flag, like ``np.exp``.
+* SIMD code evaluates both sides of every select in every lane, so inputs
+  are clamped on their integer bits before any arithmetic and no lane raises
+  a floating-point flag for nan/inf/huge inputs (NumPy reports flags as
+  RuntimeWarnings after a ufunc loop).  Overflowing results are made by
+  multiplying a finite value by inf, which raises no flag (``np.exp`` warns
+  on overflow, ``exp32`` does not); underflow flags (ignored by NumPy by
+  default) are not avoided.
 
 Accuracy (max error in ulps, measured exhaustively over all 2**32 float32
 inputs and on >= 1e5 float64 samples against mpmath) is tabulated in
@@ -35,14 +37,14 @@ products with ``fma``, bit-mask splitting) are marked in the code.
 Polynomial coefficients
 -----------------------
 All coefficient tables were computed for this module (block between the
-``BEGIN/END GENERATED`` markers, produced by ``python
-benchmarks/ulp_fastmath.py fit``): minimax approximation with a weight that
-makes the error relative to the final function value, on the interval stated
-next to each table; float32 tables by linear programming (HiGHS) on a
-4000-point Chebyshev grid of 30-digit mpmath values, float64 tables by the
-Remez exchange algorithm in 45-digit mpmath arithmetic; both followed by
-greedy rounding (round the lowest-order coefficient to the target precision,
-re-optimize the others, repeat).
+``BEGIN/END GENERATED`` markers, printed by ``python benchmarks/ulp_fastmath.py
+fit``): weighted minimax approximation, the weight making the error relative
+to the final function value, on the interval stated next to each table --
+by the Remez exchange algorithm in 45-digit mpmath arithmetic (float64 tables
+and the float32 exp/expm1/log/tanh/erf tables) or by linear programming
+(HiGHS) on a 4000-point Chebyshev grid of 30-digit values (the float32 erf/erfc
+tail tables) -- followed by greedy rounding to the target precision (round the
+lowest-order coefficient, re-optimize the others, repeat).
 
 Interface
 ---------
@@ -288,7 +290,6 @@ _SHIFT_F = _f32(1.5 * 2.0**23)      # (v + SHIFT) - SHIFT == rint(v) for |v| < 2
 _LN2HI_F = _f32(0.693145751953125)  # 0x3f317200 = 22713 * 2**-15: k*LN2HI exact for |k| < 2**9
 _LN2LO_F = _f32(_LN2 - 0.693145751953125)
 _I0, _I1, _I23, _I127, _I128 = _i32(0), _i32(1), _i32(23), _i32(127), _i32(128)
-_FLT_MIN = _f32(2.0**-126)
 _TWO23_F = _f32(2.0**23)
 _TINY_F = _f32(2.0**-25)            # expm1(x), log1p(x) round to x below this
 _SQRTH_BITS_F = _i32(0x3F3504F3)    # bits of sqrt(1/2)
@@ -305,7 +306,6 @@ _LN2LO_D = _f64(1.90821492927058770002e-10)
 _J52, _J1023 = _i64(52), _i64(1023)
 _I1023, _I1024 = _i32(1023), _i32(1024)
 _J0 = _i64(0)
-_DBL_MIN = _f64(2.0**-1022)
 _TWO54_D = _f64(2.0**54)
 _TINY_D = _f64(2.0**-54)
 _SQRTH_BITS_D = _i64(0x3FE6A09E667F3BCD)
@@ -346,39 +346,37 @@ _ERFCT_XMAX_F, _ERFCT_XMAX_D = _f32(10.125), _f64(27.3125)  # erfc == 0 beyond
 _ERFCT_K_F, _ERFCT_RK_F = _f32(2.0), _f32(0.25)      # erfc tail: t = (x-K)/(x+K), RK = 1/(2K)
 _ERFCT_K_D, _ERFCT_RK_D = _f64(4.0), _f64(0.125)
 
-_B_EXP_HI_F, _B_EXP_LO_F = _b32(_EXP_HI_F), _b32(104.0)
-_B_EXP_HI_D, _B_EXP_LO_D = _b64(_EXP_HI_D), _b64(746.0)
-_B_EXPM1_LO_F, _B_EXPM1_LO_D = _b32(30.0), _b64(60.0)
-_B_TINY_F, _B_TINY_D = _b32(2.0**-25), _b64(2.0**-54)
+# the same limits as integer bit patterns (for the compares on the bits)
+_B_EXP_HI_F, _B_EXP_LO_F = _b32(_EXP_HI_F), _b32(-_EXP_LO_F)
+_B_EXP_HI_D, _B_EXP_LO_D = _b64(_EXP_HI_D), _b64(-_EXP_LO_D)
+_B_EXPM1_LO_F, _B_EXPM1_LO_D = _b32(-_EXPM1_LO_F), _b64(-_EXPM1_LO_D)
+_B_TINY_F, _B_TINY_D = _b32(_TINY_F), _b64(_TINY_D)
 _B_ONE_F, _B_ONE_D = _b32(1.0), _b64(1.0)
-_B_TWO_F, _B_TWO_D = _b32(2.0), _b64(2.0)
-_MAX_F, _MAX_D = _f32(np.finfo(np.float32).max), _f64(np.finfo(np.float64).max)
-_B_MAX_F, _B_MAX_D = _b32(_MAX_F), _b64(_MAX_D)
 _B_HALF_F, _B_HALF_D = _b32(0.5), _b64(0.5)
-_B_TANH_T_F, _B_TANH_T_D = _b32(0.5625), _b64(0.5625)
-_B_TANH_TINY_F, _B_TANH_TINY_D = _b32(2.0**-12), _b64(2.0**-27)
-_B_TANH_A_F, _B_TANH_A_D = _b32(10.0), _b64(20.0)
-_B_ERF_T_F, _B_ERF_T_D = _b32(0.921875), _b64(0.921875)
-_B_ERFT_XMAX_F, _B_ERFT_XMAX_D = _b32(4.0), _b64(6.0)
-_B_ERFC_T_F, _B_ERFC_T_D = _b32(0.46875), _b64(0.46875)
-_B_ERFCT_XMAX_F, _B_ERFCT_XMAX_D = _b32(10.125), _b64(27.3125)
-_B_ERFCT_K_F, _B_ERFCT_K_D = _b32(2.0), _b64(4.0)
+_B_TANH_T_F, _B_TANH_T_D = _b32(_TANH_T_F), _b64(_TANH_T_D)
+_B_TANH_TINY_F, _B_TANH_TINY_D = _b32(2.0**-12), _b64(2.0**-27)   # tanh(x) rounds to x
+_B_TANH_A_F, _B_TANH_A_D = _b32(_TANH_A_F), _b64(_TANH_A_D)
+_B_ERF_T_F, _B_ERF_T_D = _b32(_ERF_T_F), _b64(_ERF_T_D)
+_B_ERFT_XMAX_F, _B_ERFT_XMAX_D = _b32(_ERFT_XMAX_F), _b64(_ERFT_XMAX_D)
+_B_ERFC_T_F, _B_ERFC_T_D = _b32(_ERFC_T_F), _b64(_ERFC_T_D)
+_B_ERFCT_XMAX_F, _B_ERFCT_XMAX_D = _b32(_ERFCT_XMAX_F), _b64(_ERFCT_XMAX_D)
+_B_ERFCT_K_F, _B_ERFCT_K_D = _b32(_ERFCT_K_F), _b64(_ERFCT_K_D)
 
 # ---- BEGIN GENERATED COEFFICIENTS (python benchmarks/ulp_fastmath.py fit) ----
 # exp: (expm1(r) - r)/r**2, r in +-ln2/2*1.002, weight r**2/exp(r)
 _EXP_P_F = _c32(0.4999999403953552, 0.16666515171527863, 0.04166807979345322,
                 0.008369364775717258, 0.001384134404361248)
 _EXP_P_D = _c64(0.5000000000000011, 0.16666666666666333, 0.04166666666652441,
-                0.008333333333548897, 0.0013888888945478197, 0.00019841269382853642,
-                2.480149090474909e-05, 2.7557701450652626e-06, 2.7631121554771165e-07,
-                2.4962550776045196e-08)
+                0.008333333333548897, 0.0013888888945478197, 0.00019841269382853645,
+                2.4801490906076784e-05, 2.755770132434744e-06, 2.763111297127902e-07,
+                2.4962449566304913e-08)
 # expm1: (expm1(r) - r)/r**2, r in +-ln2/2*1.002, weight r**2/|expm1(r)|
-_EXPM1_P_F = _c32(0.5, 0.16666635870933533, 0.041666511446237564, 0.008341509848833084,
-                  0.0013930542627349496, 0.00015016444376669824)
+_EXPM1_P_F = _c32(0.5, 0.1666666567325592, 0.04166649654507637, 0.008333531208336353,
+                  0.0013932212023064494, 0.00019780233560595661)
 _EXPM1_P_D = _c64(0.5, 0.16666666666666677, 0.041666666666666685, 0.008333333333321825,
-                  0.0013888888888895867, 0.00019841269885225422, 2.4801587268259706e-05,
-                  2.755724527738419e-06, 2.755734844785364e-07, 2.5108660412096336e-08,
-                  2.088423188019982e-09)
+                  0.0013888888888895867, 0.00019841269885291108, 2.4801587272964842e-05,
+                  2.7557245147631897e-06, 2.755733490033014e-07, 2.5108711502370153e-08,
+                  2.0892358364994467e-09)
 # log32: (log1p(f) - f + f**2/2)/f**3, f in [sqrt(1/2)-1, sqrt(2)-1]*1.0005,
 # weight f**3/|log1p(f)|
 _LOG_P_F = _c32(0.3333331346511841, -0.25000137090682983, 0.20002183318138123,
@@ -387,23 +385,23 @@ _LOG_P_F = _c32(0.3333331346511841, -0.25000137090682983, 0.20002183318138123,
 # log64 (fdlibm arrangement): (2*atanh(s) - 2*s)/(s*z), z = s**2 in
 # [0, ((sqrt(2)-1)/(sqrt(2)+1)*1.0005)**2], weight s*z/(2*atanh(s))
 _LOG_P_D = _c64(0.6666666666666735, 0.39999999999409136, 0.28571428743781474,
-                0.22222198414618058, 0.18183573330658506, 0.15313801583137113,
-                0.14798618640256542)
+                0.2222219841461818, 0.18183573330644068, 0.15313801583745643,
+                0.1479861863164684)
 # tanh: (tanh(x) - x)/x**3 in u = x**2, |x| <= 0.5625, weight x**3/tanh(x)
 _TANH_P_F = _c32(-0.3333331346511841, 0.13332436978816986, -0.053835757076740265,
-                 0.02100059576332569, -0.006170451641082764)
+                 0.02100037969648838, -0.006169630214571953)
 _TANH_P_D = _c64(-0.33333333333333276, 0.13333333333322822, -0.05396825396154671,
-                 0.0218694883222756, -0.008863231556700752, 0.003592081452067232,
-                 -0.0014554746023843995, 0.0005881633278391691, -0.00023266558307002104,
-                 8.228990748052594e-05, -1.8861089283284577e-05)
+                 0.021869488322275546, -0.008863231556698594, 0.003592081452032645,
+                 -0.0014554746020867158, 0.0005881633263477004, -0.00023266557870638233,
+                 8.22899005590789e-05, -1.886108468107772e-05)
 # erf: (erf(x) - x)/x in u = x**2, |x| <= 0.921875, weight x/erf(x)
 _ERF_P_F = _c32(0.12837916612625122, -0.3761262893676758, 0.11283625662326813,
                 -0.026855729520320892, 0.005192392505705357, -0.0008049514726735651,
                 7.99504850874655e-05)
 _ERF_P_D = _c64(0.1283791670955126, -0.3761263890318408, 0.11283791670969558,
-                -0.02686617064759707, 0.0052239776468986105, -0.000854832809685213,
-                0.00012055365529872199, -1.4926248630306822e-05, 1.6468233242207994e-06,
-                -1.6386510505407948e-07, 1.4581582925520281e-08, -9.597818695374102e-10)
+                -0.02686617064759707, 0.00522397764693065, -0.0008548328101810775,
+                0.00012055365842010069, -1.4926259080586583e-05, 1.6468435516974113e-06,
+                -1.6388785427605446e-07, 1.4595403168478745e-08, -9.632918076823788e-10)
 # erf tail: G = erfcx(x) = exp(x**2)*erfc(x), weight exp(-x**2)/erf(x);
 #   float32: in v = x - 1.25, x in [0.921875, 4];  float64: in t = (x-2)/(x+2), x in [0.921875, 6]
 _ERFT_P_F = _c32(0.36782291531562805, -0.20882192254066467, 0.10679538547992706,
@@ -412,9 +410,9 @@ _ERFT_P_F = _c32(0.36782291531562805, -0.20882192254066467, 0.10679538547992706,
                  -3.5305809433339164e-05)
 _ERFT_P_D = _c64(0.25539567631050586, -0.42718584741395577, 0.2416581942423625,
                  -0.07897858101789369, 0.003732892406662219, 0.0069974619831081565,
-                 -0.0008471421068284495, -0.000981982206714239, 4.350259533954394e-05,
-                 0.00017427921228258526, 2.797679745061981e-05, -2.5639607430833558e-05,
-                 -1.1830697291460299e-05)
+                 -0.0008471421068269236, -0.0009819822066888205, 4.35025953979519e-05,
+                 0.0001742792111388487, 2.797678870457612e-05, -2.5639630743101716e-05,
+                 -1.183071905294731e-05)
 # erfc tail: H = erfcx(x)*(x + 1/2) (flat: [0.589, 0.644]) in t = (x-K)/(x+K),
 # weight 1/H, c0 kept as a hi/lo pair (C0, C0LO), table = c1, c2, ...
 #   float32: K = 2, x in [0.46875, 10.125];  float64: K = 4, x in [0.46875, 27.3125]
@@ -423,14 +421,14 @@ _ERFCT_P_F = _c32(-0.04638190567493439, -0.08301518112421036, 0.0820252746343612
                   -0.027110373601317406, -0.004012039862573147, 0.00436395825818181,
                   0.0006075921701267362, -0.0007354207918979228, -0.0001551947498228401,
                   0.00010824670607689768)
-_ERFCT_C0_D, _ERFCT_C0LO_D = _f64(0.6164975593127763), _f64(-2.182225599742203e-17)
-_ERFCT_P_D = _c64(-0.06981055842028125, 0.007689826051309512, 0.03404852712734562,
-                  -0.05051953301812638, 0.046866417499192896, -0.03316518290682918,
-                  0.018583757768475432, -0.008098867018702823, 0.0025159849920232662,
-                  -0.0003788867279011095, -9.962837340318844e-05, 7.531126440259484e-05,
-                  -1.2199452968354157e-05, -5.6124138565112235e-06, 2.8542697788635643e-06,
-                  1.498592744674035e-07, -4.112462134406703e-07, 3.3438288521046425e-08,
-                  5.283512222480473e-08, -6.083313370104832e-09, -5.241221329007591e-09)
+_ERFCT_C0_D, _ERFCT_C0LO_D = _f64(0.6164975593127763), _f64(-2.1822255997422032e-17)
+_ERFCT_P_D = _c64(-0.06981055842028125, 0.007689826051309512, 0.034048527127345636,
+                  -0.05051953301812625, 0.046866417499200404, -0.033165182906830175,
+                  0.018583757768228196, -0.008098867018737178, 0.002515984995196325,
+                  -0.00037888672722504005, -9.962839490174698e-05, 7.531125934866895e-05,
+                  -1.2199367810485768e-05, -5.612394390904971e-06, 2.8540665233701726e-06,
+                  1.498183568528182e-07, -4.10959538509619e-07, 3.3482905070580505e-08,
+                  5.261608247773647e-08, -6.103080760716351e-09, -5.171730377753111e-09)
 # ---- END GENERATED COEFFICIENTS ----
 
 # expm1 tables start with exactly 1/2; the rest is used as r^2 * (1/2 + r*Q(r))
