@@ -38,7 +38,7 @@ except ImportError:  # numba missing: the definitions stay plain Python (native 
 
 __all__ = [
     "cst", "exp", "expm1", "log", "log1p", "tanh", "erf", "erfc", "sqrt",
-    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod", "register_jitable",
+    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod", "horner", "register_jitable",
 ]
 
 
@@ -206,3 +206,35 @@ def two_prod(a, b):
     blo = b - bhi
     e = ((ahi * bhi - p) + ahi * blo + alo * bhi) + alo * blo
     return p, e
+
+
+def horner(t, c):
+    """c[0] + c[1] t + ... + c[n-1] t**(n-1) (Horner's scheme) for a tuple of constants c."""
+    p = c[-1]
+    for ci in c[-2::-1]:
+        p = p * t + ci
+    return p
+
+
+@overload(horner, target="generic")
+def _horner_jit(t, c):
+    # straight-line code with constant indices: a loop over the tuple would
+    # become a jump table and keep the caller's loop from vectorising
+    if not isinstance(c, types.UniTuple):
+        return None
+    n = c.count
+    src = ["def impl(t, c):", f"    p = c[{n - 1}]"]
+    src += [f"    p = p * t + c[{i}]" for i in range(n - 2, -1, -1)]
+    src.append("    return p")
+    ns: dict = {}
+    exec("\n".join(src), ns)
+    return ns["impl"]
+
+
+if types is not None and use_fastmath():
+    @overload(horner, target="cpu", inline="always", jit_options={"forceinline": True})
+    def _horner_cpu(t, c):
+        # the same straight-line scheme with fused multiply-adds
+        if isinstance(c, types.UniTuple):
+            return lambda t, c: _fm._horner(t, c)
+        return None

@@ -187,11 +187,14 @@ def elementwise(entry: Activation, backward: bool, arrays: tuple, params: Mappin
             and _contiguous_operands(arrs, kargs, shape, cdt):
         # the common case: an explicit loop LLVM vectorises (see numba_cpu.loop)
         from .backends import numba_cpu
-        f = numba_cpu.loop(fn, f32_via_f64=kernel.f32_via_f64, parallel=_parallel(n))
+        f = numba_cpu.loop(kernel.scalar(backward, cdt == F32), f32_via_f64=kernel.f32_via_f64,
+                           parallel=_parallel(n))
         res = np.empty(shape, cdt) if out is None else out
         f(*[a.reshape(-1) if isinstance(a, np.ndarray) else a for a in (*arrs, *kargs)],
           res.reshape(-1))
         return res[()] if (out is None and res.ndim == 0) else res
+    if be == "numba":
+        fn = kernel.scalar(backward, cdt == F32)  # native keeps the generic name
     impl = _elementwise_impl(be, fn, cdt, kernel.f32_via_f64, n)
     if out is None and res_dtype is not cdt:
         out = np.empty(shape, res_dtype)  # float16: the loop casts its output

@@ -72,6 +72,20 @@ class Kernel:
     fwd: Callable
     bwd: Callable
     f32_via_f64: bool = False
+    fwd32: Callable | None = None
+    bwd32: Callable | None = None
+
+    def scalar(self, backward: bool, float32: bool) -> Callable:
+        """The scalar definition compiled for this direction and dtype.
+
+        ``fwd32``/``bwd32`` (with ``f32_via_f64``) are float32 specialisations:
+        the same function evaluated in float64 to the accuracy a float32
+        result needs, where the generic definition must be exact to float64
+        and would cost several times more (GELU's erfc).
+        """
+        if float32 and (self.bwd32 if backward else self.fwd32) is not None:
+            return self.bwd32 if backward else self.fwd32
+        return self.bwd if backward else self.fwd
 
     @property
     def nargs(self) -> int:
@@ -135,7 +149,10 @@ class Activation:
 # helpers to keep the table below short
 
 def _k(name: str, *, via64: bool = False, id: str | None = None) -> Kernel:
-    return Kernel(id or name, getattr(d, f"{name}_fwd"), getattr(d, f"{name}_bwd"), via64)
+    # a float32 specialisation <name>32_fwd/_bwd, where defined, is picked up here
+    fwd32, bwd32 = getattr(d, f"{name}32_fwd", None), getattr(d, f"{name}32_bwd", None)
+    return Kernel(id or name, getattr(d, f"{name}_fwd"), getattr(d, f"{name}_bwd"),
+                  via64 or fwd32 is not None, fwd32, bwd32)
 
 
 def _ew(name, formula, backward_formula, *, params=(), aliases=(), backward_from="input",
@@ -253,7 +270,7 @@ _ENTRIES: list[Activation] = [
         variant_param="approximate",
         kernels={"none": _k("gelu", via64=True),
                  "tanh": _k("gelu_tanh", via64=True)}),
-    _ew("silu", "x·sigmoid(x)", "g·s·(1+x(1−s)), s=sigmoid(x)", aliases=("swish",), via64=True),
+    _ew("silu", "x·sigmoid(x)", "g·s·(1+x(1−s)), s=sigmoid(x)", aliases=("swish",)),
     _ew("mish", "x·tanh(softplus(x))", "g·(t + x·sigmoid(x)·(1−t²)), t=tanh(softplus(x))",
         via64=True),
     _ew("softsign", "x/(1+|x|)", "g/(1+|x|)²", aliases=("soft_sign",)),

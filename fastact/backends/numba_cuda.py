@@ -768,7 +768,7 @@ def _elementwise(entry, backward, arrays, params, out, stream):
     if out_op is None:
         out = _empty(arrays[0], shape, res_dtype, stream)
         out_op = _op(out)
-    fn = kernel.bwd if backward else kernel.fwd
+    fn = kernel.scalar(backward, cdt == F32)
     conv = F64 if (kernel.f32_via_f64 and cdt == F32) else cdt
     _launch_ew(fn, conv, out_op, [o.broadcast_to(shape) for o in ops] + kargs, stream)
     return out
