@@ -424,3 +424,43 @@ def test_parallel_path_matches_serial_under_concurrency():
         for got in pool.map(work, range(12)):
             for g, e in zip(got, expected):
                 np.testing.assert_array_equal(g, e)
+
+
+ROWWISE_CALLS = [
+    ("softmax", lambda x: fastact.softmax(x, axis=-1)),
+    ("softmin", lambda x: fastact.softmin(x, axis=0)),
+    ("log_softmax", lambda x: fastact.log_softmax(x)),
+    ("logsumexp", lambda x: fastact.logsumexp(x, axis=-1)),
+    ("glu", lambda x: fastact.glu(x)),
+    ("maxout", lambda x: fastact.maxout(x, pieces=4)),
+    ("sparsemax", lambda x: fastact.sparsemax(x)),
+    ("softmax_backward", lambda x: fastact.softmax_backward(x, fastact.softmax(x))),
+    ("log_softmax_backward", lambda x: fastact.log_softmax_backward(x, fastact.log_softmax(x))),
+    ("logsumexp_backward", lambda x: fastact.logsumexp_backward(x[:, 0], x, axis=-1)),
+    ("glu_backward", lambda x: fastact.glu_backward(x[:, :32], x)),
+    ("maxout_backward", lambda x: fastact.maxout_backward(x[:, :16], x, pieces=4)),
+]
+
+
+@pytest.mark.parametrize("name,call", ROWWISE_CALLS, ids=[c[0] for c in ROWWISE_CALLS])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rowwise_parallel_split_is_bit_identical(name, call, dtype):
+    # the parallel path runs the serial kernel on blocks of rows in threads:
+    # same numbers, every row (uneven blocks: 4099 rows), out= included
+    from fastact.backends import _threads
+    if not _threads.tbb_available():
+        pytest.skip("parallel path not offered (fastact[parallel] not installed)")
+    x = np.random.default_rng(7).normal(scale=6, size=(4099, 64)).astype(dtype)
+    x[5, 3] = np.inf
+    x[17] = -np.inf
+    with fastact.using(parallel="never"):
+        expected = call(x)
+    with fastact.using(parallel="always"):
+        got = call(x)
+    for g, e in zip(got if isinstance(got, tuple) else (got,),
+                    expected if isinstance(expected, tuple) else (expected,)):
+        np.testing.assert_array_equal(g, e)
+    out = np.empty_like(x)
+    with fastact.using(parallel="always"):
+        fastact.softmax(x, out=out)
+    np.testing.assert_array_equal(out, fastact.softmax(x))

@@ -32,34 +32,37 @@ def _same(v):
     return v
 
 
-def _wrap(fn: Callable, nargs: int, conv) -> Callable:
-    """A fixed-arity kernel calling ``fn`` on ``conv``-converted arguments.
+_MAX_ARGS = 5
+
+
+def _generate(name: str, src: str, env: dict) -> Callable:
+    """A function compiled from ``src`` whose free names come from ``env``.
+
+    The element function and its helpers are *globals* of the generated
+    function, not closure cells: numba keys its disk cache on the closure's
+    contents, and a dispatcher there (the forced-inline element function)
+    pickles with a per-process id, so every process would miss the cache.
+    """
+    ns = {"__name__": __name__, **env}
+    exec(src, ns)
+    f = ns[name]
+    f.__qualname__ = name
+    return f
+
+
+def _wrap(fn: Callable, nargs: int, conv, name: str) -> Callable:
+    """``name(a, b, ...) = fn(conv(a), conv(b), ...)`` with ``nargs`` arguments.
 
     ``conv`` is :func:`_same` or ``numba.float64`` (float32 kernels that
     compute in float64 and round once). numba's vectorize needs a function of
-    fixed arity, hence one closure per arity.
+    fixed arity, hence the generated source.
     """
-    if nargs == 1:
-        def k1(a):
-            return fn(conv(a))
-        return k1
-    if nargs == 2:
-        def k2(a, b):
-            return fn(conv(a), conv(b))
-        return k2
-    if nargs == 3:
-        def k3(a, b, c):
-            return fn(conv(a), conv(b), conv(c))
-        return k3
-    if nargs == 4:
-        def k4(a, b, c, d):
-            return fn(conv(a), conv(b), conv(c), conv(d))
-        return k4
-    if nargs == 5:
-        def k5(a, b, c, d, e):
-            return fn(conv(a), conv(b), conv(c), conv(d), conv(e))
-        return k5
-    raise ValueError(f"{fn.__name__}: {nargs} arguments is more than the backend supports")
+    if not 1 <= nargs <= _MAX_ARGS:
+        raise ValueError(f"{fn.__name__}: {nargs} arguments is more than the backend supports")
+    args = ", ".join(f"a{i}" for i in range(nargs))
+    call = ", ".join(f"conv(a{i})" for i in range(nargs))
+    return _generate(name, f"def {name}({args}):\n    return fn({call})\n",
+                     {"fn": fn, "conv": conv})
 
 
 def ufunc(fn: Callable, dtype: np.dtype, *, f32_via_f64: bool = False,
@@ -92,8 +95,7 @@ def _build(fn, dtype, f32_via_f64, parallel):
     cache = _cache.enabled()
     if cache:
         _cache.install()
-    kernel = _wrap(fn, nargs, conv)
-    kernel.__name__ = kernel.__qualname__ = f"{fn.__name__}_{dtype.name}"
+    kernel = _wrap(fn, nargs, conv, f"{fn.__name__}_{dtype.name}")
     vec = numba.vectorize([sig], target="parallel" if parallel else "cpu", cache=cache)(kernel)
     u = getattr(vec, "ufunc", vec)  # DUFunc wraps the real np.ufunc
     assert isinstance(u, np.ufunc)
@@ -121,35 +123,17 @@ def _at_jit(a, i):
     return lambda a, i: a
 
 
-def _make_loop(fn, nargs, conv, parallel):
-    rng = numba.prange if parallel else range
-    if nargs == 1:
-        def l1(a, out):
-            for i in rng(out.shape[0]):
-                out[i] = fn(conv(a[i]))
-        return l1
-    if nargs == 2:
-        def l2(a, b, out):
-            for i in rng(out.shape[0]):
-                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)))
-        return l2
-    if nargs == 3:
-        def l3(a, b, c, out):
-            for i in rng(out.shape[0]):
-                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)), conv(_at(c, i)))
-        return l3
-    if nargs == 4:
-        def l4(a, b, c, d, out):
-            for i in rng(out.shape[0]):
-                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)), conv(_at(c, i)), conv(_at(d, i)))
-        return l4
-    if nargs == 5:
-        def l5(a, b, c, d, e, out):
-            for i in rng(out.shape[0]):
-                out[i] = fn(conv(_at(a, i)), conv(_at(b, i)), conv(_at(c, i)), conv(_at(d, i)),
-                            conv(_at(e, i)))
-        return l5
-    raise ValueError(f"{fn.__name__}: {nargs} arguments is more than the backend supports")
+def _make_loop(fn, nargs, conv, parallel, name):
+    """``name(a0, ..., out)``: ``out[i] = fn(conv(a0[i]), ...)``, each ``a`` an array or scalar."""
+    if not 1 <= nargs <= _MAX_ARGS:
+        raise ValueError(f"{fn.__name__}: {nargs} arguments is more than the backend supports")
+    args = ", ".join(f"a{i}" for i in range(nargs))
+    elems = ", ".join(f"conv(_at(a{i}, i))" for i in range(nargs))
+    src = (f"def {name}({args}, out):\n"
+           f"    for i in rng(out.shape[0]):\n"
+           f"        out[i] = fn({elems})\n")
+    return _generate(name, src, {"fn": fn, "conv": conv, "_at": _at,
+                                 "rng": numba.prange if parallel else range})
 
 
 def loop(fn: Callable, *, f32_via_f64: bool = False, parallel: bool = False) -> Callable:
@@ -174,9 +158,8 @@ def loop(fn: Callable, *, f32_via_f64: bool = False, parallel: bool = False) -> 
                 _cache.install()
             nargs = fn.__code__.co_argcount
             conv = _to64 if f32_via_f64 else _same
-            body = _make_loop(_inlined(fn), nargs, conv, parallel)
-            body.__name__ = body.__qualname__ = f"{fn.__name__}_loop{'_par' if parallel else ''}" \
-                f"{'_via64' if f32_via_f64 else ''}"
+            name = f"{fn.__name__}_loop{'_par' if parallel else ''}{'_via64' if f32_via_f64 else ''}"
+            body = _make_loop(_inlined(fn), nargs, conv, parallel, name)
             f = numba.njit(cache=cache, nogil=True, parallel=parallel, error_model="numpy")(body)
             _loops[key] = f
     return f
@@ -208,9 +191,58 @@ def compiled() -> list[tuple[str, str, bool]]:
 
 
 def rowwise_kernel(name: str, parallel: bool = False) -> Callable:
+    """The row-wise kernel ``name``; with ``parallel``, its rows split over threads."""
     from . import numba_cpu_rowwise as rw
-    table = getattr(rw, "KERNELS_PARALLEL", {}) if parallel else rw.KERNELS
-    return table.get(name) or rw.KERNELS[name]
+    k = rw.KERNELS[name]
+    return _row_split(k) if parallel else k
+
+
+_pool = None
+_row_split_cache: dict[Callable, Callable] = {}
+
+
+def _row_split(kernel: Callable) -> Callable:
+    """``kernel`` run on blocks of rows in parallel Python threads.
+
+    Row-wise kernels treat rows independently, take every array with the rows
+    on axis 0 and release the GIL (``nogil``), so row blocks can run at once
+    in plain threads; numba's threading layer is not involved (safe under
+    concurrent callers). ``numba.get_num_threads()`` blocks, one per thread.
+    """
+    f = _row_split_cache.get(kernel)
+    if f is not None:
+        return f
+
+    def run(*args, **params):
+        global _pool
+        nthreads = numba.get_num_threads()
+        rows = next(a for a in args if isinstance(a, np.ndarray)).shape[0]
+        if nthreads < 2 or rows < 2:
+            return kernel(*args, **params)
+        if _pool is None:
+            with _lock:
+                if _pool is None:
+                    from concurrent.futures import ThreadPoolExecutor
+                    _pool = ThreadPoolExecutor(numba.config.NUMBA_NUM_THREADS,
+                                               thread_name_prefix="fastact-rows")
+        nb = min(nthreads, rows)
+        edges = [rows * i // nb for i in range(nb + 1)]
+
+        def block(lo, hi):  # every array argument (out= too) has its rows on axis 0
+            cut = (lambda a: a[lo:hi] if isinstance(a, np.ndarray) else a)
+            return [cut(a) for a in args], {k: cut(v) for k, v in params.items()}
+
+        futs = []
+        for lo, hi in zip(edges[1:-1], edges[2:]):
+            a, kw = block(lo, hi)
+            futs.append(_pool.submit(kernel, *a, **kw))
+        a, kw = block(edges[0], edges[1])
+        kernel(*a, **kw)  # the first block on the calling thread
+        for fu in futs:
+            fu.result()
+
+    _row_split_cache[kernel] = run
+    return run
 
 
 def threading_layer() -> str:
