@@ -9,6 +9,8 @@ make ``--benchmark-only`` skip everything.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 SIZES_FULL = [1_000, 100_000, 1_000_000, 16_000_000]
@@ -24,6 +26,11 @@ def timing(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if not timing(config) and hasattr(config.option, "benchmark_disable"):
         config.option.benchmark_disable = True
+    if timing(config):
+        # like for like: fastact's parallel path and PyTorch get the same threads
+        # (all cores, or FASTACT_BENCH_THREADS)
+        from fastact import _bench
+        _bench.set_threads(int(os.environ.get("FASTACT_BENCH_THREADS", os.cpu_count() or 1)))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

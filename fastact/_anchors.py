@@ -128,3 +128,49 @@ def torch_anchors() -> dict[str, Callable]:
         "softmax": lambda t: torch.softmax(t, -1), "log_softmax": lambda t: torch.log_softmax(t, -1),
         "identity": lambda t: t.clone(),
     }.items()}
+
+
+def torch_out_anchors() -> dict[str, Callable]:
+    """``key -> (x, out) -> call``: PyTorch CPU writing into a preallocated ``out``.
+
+    ``torch.ops.aten.<op>.out`` on ``torch.from_numpy`` views, so that PyTorch,
+    like fastact with ``out=``, allocates nothing per call. Threads: whatever
+    ``torch.set_num_threads`` says (the bench sets it equal to fastact's).
+    """
+    try:
+        import torch
+    except ImportError:
+        return {}
+    A = torch.ops.aten
+    ops = {
+        "identity": lambda t, o: o.copy_(t),
+        "relu": lambda t, o: A.clamp_min.out(t, 0, out=o),
+        "relu6": lambda t, o: A.hardtanh.out(t, 0.0, 6.0, out=o),
+        "leaky_relu": lambda t, o: A.leaky_relu.out(t, 0.01, out=o),
+        "hardtanh": lambda t, o: A.hardtanh.out(t, -1.0, 1.0, out=o),
+        "hardsigmoid": lambda t, o: A.hardsigmoid.out(t, out=o),
+        "hardswish": lambda t, o: A.hardswish.out(t, out=o),
+        "hardshrink": lambda t, o: A.hardshrink.out(t, 0.5, out=o),
+        "softshrink": lambda t, o: A.softshrink.out(t, 0.5, out=o),
+        "sigmoid": lambda t, o: A.sigmoid.out(t, out=o),
+        "log_sigmoid": lambda t, o: A.log_sigmoid.out(t, out=o),
+        "tanh": lambda t, o: A.tanh.out(t, out=o),
+        "softplus": lambda t, o: A.softplus.out(t, 1, 20, out=o),
+        "silu": lambda t, o: A.silu.out(t, out=o),
+        "mish": lambda t, o: A.mish.out(t, out=o),
+        "elu": lambda t, o: A.elu.out(t, 1.0, 1, 1, out=o),
+        "celu": lambda t, o: A.elu.out(t, 1.0, 1, 1.0, out=o),  # celu(alpha=1) = elu(alpha=1)
+        "selu": lambda t, o: A.elu.out(t, 1.6732632423543772, 1.0507009873554805, 1, out=o),
+        "gelu": lambda t, o: A.gelu.out(t, out=o),
+        "gelu_tanh": lambda t, o: A.gelu.out(t, approximate="tanh", out=o),
+        "softmax": lambda t, o: A._softmax.out(t, -1, False, out=o),
+        "log_softmax": lambda t, o: A._log_softmax.out(t, -1, False, out=o),
+    }
+
+    def bind(op):
+        def make(x, out):
+            t, o = torch.from_numpy(x), torch.from_numpy(out)
+            return lambda: op(t, o)
+        return make
+
+    return {k: bind(op) for k, op in ops.items()}

@@ -46,6 +46,31 @@ def test_main_job_runs_and_checks_accuracy():
     assert "sigmoid" in r.stdout and "softmax" in r.stdout
 
 
+def test_bench_every_function_in_the_table():
+    r = _run("bench", "all", "--size", "4096", "--reps", "1", "--threads", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    from fastact._bench import CASES
+    rows = [ln.split()[0] for ln in r.stdout.splitlines() if ln.split()]
+    for key, _, _ in CASES:
+        assert key in rows, key
+    assert "accuracy check passed" in r.stdout
+
+
+def test_bench_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "speed.png"
+    r = _run("bench", "relu", "sigmoid", "--size", "2048", "--reps", "1", "--plot", str(png))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_cold_reports_import_and_first_calls():
+    r = _run("bench", "--cold", "--reps", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "import fastact" in r.stdout
+    assert "empty kernel cache" in r.stdout and "warm kernel cache" in r.stdout
+
+
 def test_info_runs():
     r = _run("info")
     assert r.returncode == 0, r.stderr
