@@ -42,11 +42,18 @@ def _make(entry: Activation, backward: bool) -> Callable:
         if (backward and entry.name == "prelu") else \
         f"_run(_entry, {backward}, ({args},), {params}, out, backend, stream)"
     fname = entry.name + ("_backward" if backward else "")
+    fast = "" if (backward and entry.name == "prelu") else (
+        f"    if backend is None:\n"
+        f"        r = _fast(_entry, {backward}, ({args},), {params}, out)\n"
+        f"        if r is not None:\n"
+        f"            return r\n")
     src = (f"def {fname}({args}{sig}, out=None, backend=None, stream=None):\n"
-           f"    return {call}\n")
+           f"{fast}    return {call}\n")
+    ew = entry.kind == "elementwise"
     ns: dict[str, Any] = {
         "_entry": entry, "dispatch": dispatch,
-        "_run": dispatch.elementwise if entry.kind == "elementwise" else dispatch.rowwise,
+        "_run": dispatch.elementwise if ew else dispatch.rowwise,
+        "_fast": dispatch.fast_elementwise if ew else dispatch.fast_rowwise,
     }
     ns.update({f"_d_{p.name}": p.default for p in entry.params})
     exec(compile(src, f"<fastact.api.{fname}>", "exec"), ns)

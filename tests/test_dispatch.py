@@ -464,3 +464,79 @@ def test_rowwise_parallel_split_is_bit_identical(name, call, dtype):
     with fastact.using(parallel="always"):
         fastact.softmax(x, out=out)
     np.testing.assert_array_equal(out, fastact.softmax(x))
+
+
+# ---- the hot path (dispatch.fast_elementwise / fast_rowwise) keeps every check
+
+def _bad_outs(x):
+    ro = np.empty_like(x)
+    ro.flags.writeable = False
+    big = np.empty(x.size + 1, x.dtype)
+    return {
+        "read-only": (ro, ValueError),
+        "dtype": (np.empty(x.shape, np.float64), TypeError),
+        "shape": (np.empty(x.size - 1, x.dtype), ValueError),
+        "partial overlap": (big[1:], None),  # filled in below: overlaps x
+        "list": ([0.0] * x.size, TypeError),
+    }
+
+
+@pytest.mark.parametrize("case", ["read-only", "dtype", "shape", "partial overlap", "list"])
+def test_hot_path_still_rejects_bad_out(case):
+    buf = np.random.default_rng(1).normal(size=1001).astype(np.float32)
+    x = buf[:-1]  # a view: the overlap case needs out and x to share memory
+    assert fastact.elu(x, 0.5).shape == x.shape  # primes the hot path for these params
+    out, exc = _bad_outs(x)[case]
+    if case == "partial overlap":
+        out, exc = buf[1:], ValueError
+    before = x.copy()
+    snapshot = None if isinstance(out, list) else np.array(out, copy=True)
+    with pytest.raises(exc):
+        fastact.elu(x, 0.5, out=out)
+    np.testing.assert_array_equal(x, before)
+    if snapshot is not None and case != "partial overlap":
+        np.testing.assert_array_equal(np.asarray(out), snapshot)
+
+
+def test_hot_path_keys_on_parameters_and_backend():
+    x = np.linspace(-5, 5, 2001).astype(np.float32)
+    a = fastact.elu(x, 0.5)
+    b = fastact.elu(x, 2.0)
+    np.testing.assert_array_equal(a, fastact.elu(x, alpha=0.5, backend="numba"))
+    assert not np.array_equal(a, b)
+    np.testing.assert_allclose(b[x < 0], 2.0 * np.expm1(x[x < 0].astype(np.float64)), rtol=1e-6)
+    from fastact.backends import native
+    if native.available():
+        with fastact.using(backend="native"):
+            via_ctx = fastact.gelu(x)
+        np.testing.assert_array_equal(via_ctx, fastact.gelu(x, backend="native"))
+
+
+def test_hot_path_in_place_and_backward():
+    x = np.random.default_rng(2).normal(size=(64, 33)).astype(np.float64)
+    g = np.ones_like(x)
+    y0 = fastact.silu(x)
+    fastact.silu(x.copy())  # primed
+    z = x.copy()
+    assert fastact.silu(z, out=z) is z
+    np.testing.assert_array_equal(z, y0)
+    d0 = fastact.silu_backward(g, x)
+    np.testing.assert_array_equal(fastact.silu_backward(g, x), d0)
+    with pytest.raises(ValueError):
+        fastact.silu_backward(g[:, :10], x)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_rowwise_hot_path_matches_general_path(name):
+    f = getattr(fastact, name)
+    x = np.random.default_rng(3).normal(scale=3, size=(3, 5, 17)).astype(np.float32)
+    general = f(np.asfortranarray(x), axis=2)  # not C-contiguous: the general path
+    np.testing.assert_array_equal(f(x), general)
+    np.testing.assert_array_equal(f(x, axis=2), general)
+    out = np.empty_like(x)
+    assert f(x, out=out) is out
+    np.testing.assert_array_equal(out, general)
+    ro = np.empty_like(x)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError):
+        f(x, out=ro)
