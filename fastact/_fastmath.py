@@ -499,6 +499,28 @@ def exp32(x):
 
 
 @_jitable
+def exp_shifted32(d, dd):
+    """exp(d + dd) for float32 ``d <= 0`` (or -inf, nan) and a correction
+    ``|dd| <= ulp(d)``: the row kernels' exp(x - max), with the rounding error
+    of x - max folded into the reduced argument instead of a product after it.
+
+    Cheaper than :func:`exp32` (no overflow side, one-float reconstruction
+    1 + (r + r^2 P(r))): measured 1.01 ULP over every float32 d <= 0 with
+    dd = 0 (``tests/test_fastmath.py``). Below -104 the result is 0 (dd is
+    then ignored: pass a finite one).
+    """
+    d = _f32(d)
+    dc = d if d > _EXP_LO_F else _EXP_LO_F               # -inf, nan -> LO
+    kf = (dc * _LOG2E_F + _SHIFT_F) - _SHIFT_F
+    r = ((dc - kf * _LN2HI_F) - kf * _LN2LO_F) + _f32(dd)
+    p = _ONE_F + (r + (r * r) * _horner(r, _EXP_P_F))
+    k = _i32(kf)
+    k1 = k >> _I1
+    y = (p * _pow2_32(k1)) * _pow2_32(k - k1)
+    return y if d == d else d
+
+
+@_jitable
 def exp64(x):
     """exp(x) for float64."""
     x = _f64(x)

@@ -38,7 +38,8 @@ except ImportError:  # numba missing: the definitions stay plain Python (native 
 
 __all__ = [
     "cst", "exp", "expm1", "log", "log1p", "tanh", "erf", "erfc", "sqrt",
-    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod", "horner", "register_jitable",
+    "hypot", "isnan", "isinf", "copysign", "where_nan", "two_prod", "horner", "exp_shifted",
+    "register_jitable",
 ]
 
 
@@ -237,4 +238,36 @@ if types is not None and use_fastmath():
         # the same straight-line scheme with fused multiply-adds
         if isinstance(c, types.UniTuple):
             return lambda t, c: _fm._horner(t, c)
+        return None
+
+
+@register_jitable
+def _exp_shifted_generic(d, dd):
+    e = exp(d)
+    return e + e * dd
+
+
+def exp_shifted(d, dd):
+    """exp(d + dd) for d <= 0 and a tiny correction dd (the rounding error of
+    d = x - max in the row kernels), to first order: e + e*dd."""
+    e = exp(d)
+    return e + e * dd
+
+
+@overload(exp_shifted, target="generic")
+def _exp_shifted_jit(d, dd):
+    if isinstance(d, types.Float):
+        return lambda d, dd: _exp_shifted_generic(d, dd)
+    return None
+
+
+if types is not None and use_fastmath():
+    @overload(exp_shifted, target="cpu", inline="always", jit_options={"forceinline": True})
+    def _exp_shifted_cpu(d, dd):
+        # float32: the correction goes into the reduced argument of a cheaper
+        # exp (no overflow side): fastact._fastmath.exp_shifted32
+        if isinstance(d, types.Float) and d.bitwidth == 32:
+            return lambda d, dd: _fm.exp_shifted32(d, dd)
+        if isinstance(d, types.Float):
+            return lambda d, dd: _exp_shifted_generic(d, dd)
         return None

@@ -245,8 +245,7 @@ def _cexp(v, m, lo):
     if d < lo:  # also catches v = -inf, where err is nan
         d = lo
         err = _cst(d, 0.0)
-    e = fm.exp(d)
-    return e + e * err
+    return fm.exp_shifted(d, err)
 
 
 @_ijit
