@@ -209,6 +209,18 @@ def two_prod(a, b):
     return p, e
 
 
+if types is not None and use_fastmath():
+    @overload(two_prod, target="cpu", inline="always", jit_options={"forceinline": True})
+    def _two_prod_cpu(a, b):
+        # with a fused multiply-add the error term is one instruction, and exact
+        if isinstance(a, types.Float) and isinstance(b, types.Float):
+            def impl(a, b):
+                p = a * b
+                return p, _fm._fma(a, b, -p)
+            return impl
+        return None
+
+
 def horner(t, c):
     """c[0] + c[1] t + ... + c[n-1] t**(n-1) (Horner's scheme) for a tuple of constants c."""
     p = c[-1]
