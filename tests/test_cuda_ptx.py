@@ -70,8 +70,8 @@ def _definitions():
     from fastact.registry import REGISTRY
     for e in REGISTRY.values():
         for k in e.kernels.values():
-            yield k.fwd, k.f32_via_f64, False
-            yield k.bwd, k.f32_via_f64, True
+            yield k.scalar(False, True), k.f32_via_f64, False  # the float32 definitions
+            yield k.scalar(True, True), k.f32_via_f64, True
 
 
 DEFS = list(_definitions()) if _nvvm() else []

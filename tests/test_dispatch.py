@@ -468,7 +468,7 @@ def test_rowwise_parallel_split_is_bit_identical(name, call, dtype):
 
 # ---- the hot path (dispatch.fast_elementwise / fast_rowwise) keeps every check
 
-def _bad_outs(x):
+def _bad_outs_hot(x):
     ro = np.empty_like(x)
     ro.flags.writeable = False
     big = np.empty(x.size + 1, x.dtype)
@@ -486,7 +486,7 @@ def test_hot_path_still_rejects_bad_out(case):
     buf = np.random.default_rng(1).normal(size=1001).astype(np.float32)
     x = buf[:-1]  # a view: the overlap case needs out and x to share memory
     assert fastact.elu(x, 0.5).shape == x.shape  # primes the hot path for these params
-    out, exc = _bad_outs(x)[case]
+    out, exc = _bad_outs_hot(x)[case]
     if case == "partial overlap":
         out, exc = buf[1:], ValueError
     before = x.copy()

@@ -95,8 +95,9 @@ def _build(fn, dtype, f32_via_f64, parallel):
     cache = _cache.enabled()
     if cache:
         _cache.install()
-    kernel = _wrap(fn, nargs, conv, f"{fn.__name__}_{dtype.name}")
-    vec = numba.vectorize([sig], target="parallel" if parallel else "cpu", cache=cache)(kernel)
+    kernel = _wrap(_inlined(fn), nargs, conv, f"{fn.__name__}_{dtype.name}")
+    vec = numba.vectorize([sig], target="parallel" if parallel else "cpu", cache=cache,
+                          fastmath={"contract"})(kernel)
     u = getattr(vec, "ufunc", vec)  # DUFunc wraps the real np.ufunc
     assert isinstance(u, np.ufunc)
     return u
@@ -160,7 +161,8 @@ def loop(fn: Callable, *, f32_via_f64: bool = False, parallel: bool = False) -> 
             conv = _to64 if f32_via_f64 else _same
             name = f"{fn.__name__}_loop{'_par' if parallel else ''}{'_via64' if f32_via_f64 else ''}"
             body = _make_loop(_inlined(fn), nargs, conv, parallel, name)
-            f = numba.njit(cache=cache, nogil=True, parallel=parallel, error_model="numpy")(body)
+            f = numba.njit(cache=cache, nogil=True, parallel=parallel, error_model="numpy",
+                           fastmath={"contract"})(body)
             _loops[key] = f
     return f
 
@@ -174,7 +176,7 @@ def _inlined(fn: Callable) -> Callable:
     i.e. a branch that raises, in every division). Forced inline with the
     NumPy error model the loop vectorises: selu 11 -> ~1 ns/element.
     """
-    return numba.njit(forceinline=True, error_model="numpy", cache=False)(fn)
+    return numba.njit(forceinline=True, error_model="numpy", fastmath={"contract"}, cache=False)(fn)
 
 
 @register_jitable

@@ -339,12 +339,14 @@ def tanhshrink_fwd(x):
     ax = abs(x)
     if ax <= cst(x, 1.0):
         # Horner in x^2, highest power first; numba unrolls the constant tuple.
-        # "+ 0" turns -0 into +0, as PyTorch's x - tanh(x).
+        # A zero result is +0 (from -0 and negative underflow), as PyTorch's
+        # x - tanh(x); a select, not "+ 0", which an FMA contraction would fuse.
         s = x * x
         p = cst(x, 0.0)
         for i in range(len(TANHSHRINK_POLY) - 1, -1, -1):
             p = p * s + cst(x, TANHSHRINK_POLY[i])
-        return p * s * x + cst(x, 0.0)
+        r = p * s * x
+        return r if r != cst(x, 0.0) else cst(x, 0.0)
     r = (ax - cst(x, 1.0)) + cst(x, 2.0) / (fm.expm1(cst(x, 2.0) * ax) + cst(x, 2.0))
     return fm.copysign(r, x)
 
