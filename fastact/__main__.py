@@ -81,9 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--reps", type=int, default=7, help="timed calls per case, best kept")
     b.add_argument("--threads", type=int, default=None,
                    help="threads for fastact's parallel path and PyTorch (default: all cores)")
+    b.add_argument("--shape", metavar="RxN", help="rows x row length for the row-wise "
+                   "functions (default: --size elements in rows of 1024)")
     b.add_argument("--plot", metavar="PNG", help="also draw the speed-ups (needs matplotlib)")
     b.add_argument("--cold", action="store_true",
                    help="import and first-call times in fresh processes instead")
+    b.add_argument("--overhead", action="store_true",
+                   help="per-call cost above the compiled kernel, at 1e3 elements, instead")
     sub.add_parser("demo", help="train a NumPy MLP with fastact (--dask: dask pipeline)",
                    add_help=False)
     args, rest = ap.parse_known_args(argv)
@@ -98,9 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "bench":
         if args.cold:
             return _bench.cold(min(args.reps, 5))
+        if args.overhead:
+            return _bench.overhead(calls=3000 * args.reps)
         names = None if not args.names else \
             ([c[0] for c in _bench.CASES] if args.names == ["all"] else args.names)
-        return _bench.table(names, int(args.size), args.dtype, args.reps, args.threads, args.plot)
+        shape = None
+        if args.shape:
+            try:
+                shape = tuple(int(v) for v in args.shape.lower().split("x"))
+                assert len(shape) == 2 and min(shape) > 0
+            except (ValueError, AssertionError):
+                ap.error(f"--shape must look like 4096x1024, got {args.shape!r}")
+        return _bench.table(names, int(args.size), args.dtype, args.reps, args.threads, args.plot,
+                            shape)
     info()
     return _bench.table()
 

@@ -114,7 +114,9 @@ def set_threads(n: int) -> None:
 
 
 def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "float32",
-          reps: int = 7, threads: int | None = None, plot: str | None = None) -> int:
+          reps: int = 7, threads: int | None = None, plot: str | None = None,
+          shape: tuple[int, int] | None = None) -> int:
+    """Print the comparison table; row-wise functions run on ``shape`` (rows, n)."""
     from fastact.__main__ import _cpu_name
 
     if plot:
@@ -128,8 +130,11 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
     dt = np.dtype(dtype)
     rng = np.random.default_rng(0)
     x = rng.normal(scale=4.0, size=size).astype(dt)
-    cols = 1024 if size % 1024 == 0 else (1000 if size % 1000 == 0 else size)
-    xr = x.reshape(-1, cols)
+    if shape is not None:
+        xr = rng.normal(scale=4.0, size=shape).astype(dt)
+    else:
+        cols = 1024 if size % 1024 == 0 else (1000 if size % 1000 == 0 else size)
+        xr = x.reshape(-1, cols)
     out = np.empty_like(x)
     torch_out = _anchors.torch_out_anchors()
     scipy = _anchors.scipy_anchors()
@@ -178,10 +183,10 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
             call()
             t_t = best(call, reps)
         rows.append((key, t_auto, t_ser, t_nat, t_np, t_t, ulp))
-        ns = lambda t: f"{1e9 * t / size:8.2f}" if t == t else f"{'-':>8}"  # noqa: E731
+        ns = lambda t: f"{1e9 * t / arr.size:8.2f}" if t == t else f"{'-':>8}"  # noqa: E731
         ratio = lambda t: f"{t / t_auto:8.2f}x" if t == t else f"{'-':>9}"  # noqa: E731
-        line = (f"{key:<15}{ns(t_auto)}{ns(t_ser)}{ns(t_nat)}{2 * x.nbytes / t_auto / 1e9:7.1f}"
-                f"{100 * copy_s / t_auto:6.0f}%{ns(t_np)}{ratio(t_np)}")
+        line = (f"{key:<15}{ns(t_auto)}{ns(t_ser)}{ns(t_nat)}{2 * arr.nbytes / t_auto / 1e9:7.1f}"
+                f"{100 * copy_s * arr.size / x.size / t_auto:6.0f}%{ns(t_np)}{ratio(t_np)}")
         if torch_out:
             line += f"{ns(t_t)}{ratio(t_t)}"
         _progress(len(cases), len(cases), "")
@@ -268,4 +273,51 @@ def cold(reps: int = 5, fn: str = "sigmoid") -> int:
                 warm = _child(code, env, reps)
         print(f"  first {fn}({dt}), empty kernel cache   {1e3 * first:8.1f} ms")
         print(f"  first {fn}({dt}), warm kernel cache    {1e3 * warm:8.1f} ms")
+    return 0
+
+
+# ---------------------------------------------------------------- per-call cost
+
+def overhead(n: int = 1000, calls: int = 20000) -> int:
+    """What a call costs above the compiled kernel it runs, at ``n`` elements."""
+    from fastact.backends import numba_cpu, numba_cpu_rowwise
+    x = np.random.default_rng(0).normal(size=n).astype(np.float32)
+    o = np.empty_like(x)
+    x2, o2 = x.reshape(1, -1), o.reshape(1, -1)
+
+    def per_call(f) -> float:
+        for _ in range(200):
+            f()
+        b = math.inf
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(calls):
+                f()
+            b = min(b, (time.perf_counter() - t) / calls)
+        return 1e6 * b
+
+    with fastact.using(parallel="never"):
+        fastact.sigmoid(x, out=o)
+        fastact.elu(x, out=o)
+        fastact.softmax(x2, out=o2)
+        sig = numba_cpu.loop(REGISTRY["sigmoid"].kernel_for({}).fwd)
+        elu = numba_cpu.loop(REGISTRY["elu"].kernel_for({}).fwd)
+        one = np.float32(1.0)
+        rows = [
+            ("sigmoid(x, out=o)", lambda: fastact.sigmoid(x, out=o), lambda: sig(x, o)),
+            ("sigmoid(x)", lambda: fastact.sigmoid(x), lambda: sig(x, np.empty_like(x))),
+            ("elu(x, 1.0, out=o)", lambda: fastact.elu(x, 1.0, out=o), lambda: elu(x, one, o)),
+            ("softmax(x2, out=o2)", lambda: fastact.softmax(x2, out=o2),
+             lambda: numba_cpu_rowwise.softmax(x2, o2)),
+        ]
+        print(f"\nper-call time at {n} float32 elements, one thread, best of 5 x {calls} calls")
+        print(f"  {'call':<22}{'fastact':>10}{'kernel':>10}{'overhead':>10}")
+        for label, api, raw in rows:
+            ta, tk = per_call(api), per_call(raw)
+            print(f"  {label:<22}{ta:8.2f}us{tk:8.2f}us{ta - tk:8.2f}us")
+        x1, o1 = x[:1], o[:1]
+        print(f"  relu on 1 element: {per_call(lambda: fastact.relu(x1, out=o1)):.2f} us "
+              f"(np.maximum: {per_call(lambda: np.maximum(x1, 0, out=o1)):.2f} us)")
+    print("kernel: the compiled numba loop / row kernel called directly (what remains is "
+          "argument checks and dispatch)")
     return 0

@@ -71,6 +71,16 @@ def test_bench_cold_reports_import_and_first_calls():
     assert "empty kernel cache" in r.stdout and "warm kernel cache" in r.stdout
 
 
+def test_bench_overhead_and_shape():
+    r = _run("bench", "--overhead", "--reps", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "sigmoid(x, out=o)" in r.stdout and "overhead" in r.stdout
+    r = _run("bench", "softmax", "--shape", "64x300", "--reps", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "64x300" in r.stdout and "accuracy check passed" in r.stdout
+    assert _run("bench", "softmax", "--shape", "64by300").returncode == 2
+
+
 def test_info_runs():
     r = _run("info")
     assert r.returncode == 0, r.stderr
