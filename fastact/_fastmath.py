@@ -253,19 +253,23 @@ def _horner(x, c):
     return p
 
 
-@overload(_horner, target="cpu", jit_options=JIT_OPTIONS)
-def _ol_horner(x, c):
-    # straight-line code with constant tuple indices (a loop over a long tuple would be
-    # compiled to a jump table and block vectorization)
-    if not isinstance(c, types.UniTuple):
-        return None
-    n = c.count
+def horner_impl(n: int):
+    """``impl(x, c)``: Horner's scheme over an n-tuple ``c`` as straight-line code.
+
+    Constant tuple indices: a loop over a long tuple would be compiled to a
+    jump table and block vectorization. Also used by ``fastact._math.horner``.
+    """
     src = ["def impl(x, c):", f"    p = c[{n - 1}]"]
     src += [f"    p = p * x + c[{i}]" for i in range(n - 2, -1, -1)]
     src.append("    return p")
-    ns = {}
+    ns: dict = {}
     exec("\n".join(src), ns)
     return ns["impl"]
+
+
+@overload(_horner, target="cpu", jit_options=JIT_OPTIONS)
+def _ol_horner(x, c):
+    return horner_impl(c.count) if isinstance(c, types.UniTuple) else None
 
 
 def _c32(*v):

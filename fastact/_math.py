@@ -231,17 +231,9 @@ def horner(t, c):
 
 @overload(horner, target="generic")
 def _horner_jit(t, c):
-    # straight-line code with constant indices: a loop over the tuple would
-    # become a jump table and keep the caller's loop from vectorising
-    if not isinstance(c, types.UniTuple):
-        return None
-    n = c.count
-    src = ["def impl(t, c):", f"    p = c[{n - 1}]"]
-    src += [f"    p = p * t + c[{i}]" for i in range(n - 2, -1, -1)]
-    src.append("    return p")
-    ns: dict = {}
-    exec("\n".join(src), ns)
-    return ns["impl"]
+    # straight-line code (any target); the CPU overload below adds FMAs
+    from ._fastmath import horner_impl
+    return horner_impl(c.count) if isinstance(c, types.UniTuple) else None
 
 
 if types is not None and use_fastmath():

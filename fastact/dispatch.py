@@ -179,6 +179,15 @@ def _fast_ok(a: Any, dt: np.dtype, shape: tuple) -> bool:
     return type(a) is np.ndarray and a.dtype is dt and a.shape == shape and a.flags.c_contiguous
 
 
+def _fast_result(out: Any, dt: np.dtype, shape: tuple, arrays: tuple) -> np.ndarray | None:
+    """The array to write: ``out`` if the hot path may use it, a new one if None."""
+    if out is None:
+        return np.empty(shape, dt)
+    if _fast_ok(out, dt, shape) and out.flags.writeable and _no_partial_overlap(out, arrays):
+        return out
+    return None
+
+
 def _no_partial_overlap(out: np.ndarray, arrays: tuple) -> bool:
     # two arrays that own their memory (base None) are separate allocations
     if out.base is None and all(a is out or a.base is None for a in arrays):
@@ -203,13 +212,9 @@ def fast_elementwise(entry, backward, arrays, params, out):
         return None
     if backward and not _fast_ok(arrays[0], dt, shape):
         return None
-    if out is not None:
-        if not (_fast_ok(out, dt, shape) and out.flags.writeable
-                and _no_partial_overlap(out, arrays)):
-            return None
-        res = out
-    else:
-        res = np.empty(shape, dt)
+    res = _fast_result(out, dt, shape, arrays)
+    if res is None:
+        return None
     n = x.size
     mode = _parallel_var.get()
     par = mode == "always" or (mode == "auto" and n >= config.PARALLEL_THRESHOLD)
@@ -417,13 +422,9 @@ def fast_rowwise(entry, backward, arrays, params, out):
             or type(axis) is not int or axis not in (-1, len(shape) - 1) or not x.size \
             or config.get_backend() not in ("auto", "numba") or not numba_available():
         return None
-    if out is not None:
-        if not (_fast_ok(out, dt, shape) and out.flags.writeable
-                and _no_partial_overlap(out, arrays)):
-            return None
-        res = out
-    else:
-        res = np.empty(shape, dt)
+    res = _fast_result(out, dt, shape, arrays)
+    if res is None:
+        return None
     n = shape[-1]
     par = _parallel(x.size)
     k = _ROW_KERNELS.get((entry.name, par))
