@@ -148,6 +148,9 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
     print(f"\n{dt.name}, {size:.3g} elements (row-wise: {xr.shape[0]}x{xr.shape[1]}), best of "
           f"{reps}; {_cpu_name()}, {threads} thread(s) for fastact's parallel path and PyTorch; "
           f"copy bandwidth {2 * x.nbytes / copy_s / 1e9:.1f} GB/s")
+    print(f"fastact {fastact.__version__}, numba {_version('numba')}, NumPy {np.__version__}, "
+          f"SciPy {_version('scipy')}, PyTorch {_version('torch')}, Python "
+          f"{sys.version.split()[0]}")
     head = (f"{'function':<15}{'fastact':>8}{'serial':>8}{'native':>8}{'GB/s':>7}{'%copy':>7}"
             f"{'NumPy':>8}{'vs NumPy':>9}")
     head += f"{'torch':>8}{'vs torch':>9}" if torch_out else ""
@@ -205,6 +208,14 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
         return 1
     print(f"accuracy check passed: every result within {worst:.2f} ULP (bound {bound})")
     return 0
+
+
+def _version(mod: str) -> str:
+    try:
+        from importlib.metadata import version
+        return version(mod)
+    except Exception:  # not installed
+        return "-"
 
 
 def _native_available() -> bool:
