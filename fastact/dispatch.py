@@ -293,6 +293,8 @@ def _contiguous_operands(arrs, kargs, shape, cdt) -> bool:
 
 
 def _kernel_arg(fname, v, cdt, shape):
+    if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "fiub":
+        return cdt.type(v)  # one value (prelu's single weight): a scalar, for the fast loops
     if isinstance(v, np.ndarray):
         a = as_float_array(fname, "parameter", v)
         if np.broadcast_shapes(shape, a.shape) != shape:
