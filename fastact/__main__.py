@@ -38,7 +38,8 @@ def info() -> int:
     print(f"  CUDA         : {_cuda_info()}")
     print(f"  backend      : {fastact.config.get_backend()} (FASTACT_BACKEND), "
           f"parallel: {fastact.config.get_parallel()} above "
-          f"{fastact.config.PARALLEL_THRESHOLD} elements")
+          f"{fastact.config.PARALLEL_THRESHOLD} elements "
+          f"({fastact.config.PARALLEL_THRESHOLD_HEAVY} for kernels computing in float64)")
     print(f"  kernel cache : {_cache.cache_dir() if _cache.enabled() else 'disabled'}")
     print(f"  activations  : {len(fastact.REGISTRY)} "
           f"({sum(e.kind == 'elementwise' for e in fastact.REGISTRY.values())} elementwise)")

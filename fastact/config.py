@@ -31,6 +31,12 @@ A parallel call costs 2.5-25 us of thread wake-up here; below a few hundred
 thousand elements the serial kernel is done before the threads are.
 """
 
+PARALLEL_THRESHOLD_HEAVY = 32_768
+"""The same for kernels that compute in float64 for float32 data (GELU, mish,
+celu...: 3-4 ns/element serial): measured here, they gain from two threads from
+~16,000 elements, where sigmoid (0.8 ns/element) still loses at 262,144.
+"""
+
 Backend = Literal["auto", "numba", "native", "cuda"]
 
 

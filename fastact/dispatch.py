@@ -139,9 +139,13 @@ def _threads_ok() -> bool:
     return _threads.tbb_available()
 
 
-def _parallel(n: int) -> bool:
+def _threshold(heavy: bool) -> int:
+    return config.PARALLEL_THRESHOLD_HEAVY if heavy else config.PARALLEL_THRESHOLD
+
+
+def _parallel(n: int, heavy: bool = False) -> bool:
     mode = config.get_parallel()
-    if mode == "never" or (mode == "auto" and n < config.PARALLEL_THRESHOLD):
+    if mode == "never" or (mode == "auto" and n < _threshold(heavy)):
         return False
     return _threads_ok()
 
@@ -149,7 +153,7 @@ def _parallel(n: int) -> bool:
 def _elementwise_impl(backend: str, fn, dtype: np.dtype, via64: bool, n: int):
     if backend == "numba":
         from .backends import numba_cpu
-        return numba_cpu.ufunc(fn, dtype, f32_via_f64=via64, parallel=_parallel(n))
+        return numba_cpu.ufunc(fn, dtype, f32_via_f64=via64, parallel=_parallel(n, via64))
     from .backends import native
     return native.elementwise(fn.__name__, dtype)
 
@@ -204,7 +208,7 @@ def fast_elementwise(entry, backward, arrays, params, out):
     if dt is not F32 and dt is not F64:
         return None
     try:
-        loops, kargs = _FAST[(entry.name, backward, dt.char, *params.values())]
+        loops, kargs, threshold = _FAST[(entry.name, backward, dt.char, *params.values())]
     except (KeyError, TypeError):  # not seen yet, or an array parameter (prelu, rrelu)
         return None
     shape = x.shape
@@ -217,7 +221,7 @@ def fast_elementwise(entry, backward, arrays, params, out):
         return None
     n = x.size
     mode = _parallel_var.get()
-    par = mode == "always" or (mode == "auto" and n >= config.PARALLEL_THRESHOLD)
+    par = mode == "always" or (mode == "auto" and n >= threshold)
     loop = loops[1] if par and loops[1] is not None else loops[0]
     rf = res if res.ndim == 1 else res.reshape(-1)
     if backward:
@@ -259,13 +263,15 @@ def elementwise(entry: Activation, backward: bool, arrays: tuple, params: Mappin
         # the common case: an explicit loop LLVM vectorises (see numba_cpu.loop)
         from .backends import numba_cpu
         fn = kernel.scalar(backward, cdt == F32)
-        f = numba_cpu.loop(fn, f32_via_f64=kernel.f32_via_f64, parallel=_parallel(n))
+        f = numba_cpu.loop(fn, f32_via_f64=kernel.f32_via_f64,
+                           parallel=_parallel(n, kernel.f32_via_f64))
         if all(not isinstance(k, np.ndarray) for k in kargs):
             try:  # remember the validated parameters for the hot path
                 loops = (numba_cpu.loop(fn, f32_via_f64=kernel.f32_via_f64, parallel=False),
                          numba_cpu.loop(fn, f32_via_f64=kernel.f32_via_f64, parallel=True)
                          if _threads_ok() else None)
-                _FAST[(entry.name, backward, cdt.char, *params.values())] = (loops, tuple(kargs))
+                _FAST[(entry.name, backward, cdt.char, *params.values())] = \
+                    (loops, tuple(kargs), _threshold(kernel.f32_via_f64))
             except TypeError:
                 pass
         res = np.empty(shape, cdt) if out is None else out

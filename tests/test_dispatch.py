@@ -540,3 +540,21 @@ def test_rowwise_hot_path_matches_general_path(name):
     ro.flags.writeable = False
     with pytest.raises(ValueError):
         f(x, out=ro)
+
+
+def test_heavy_kernels_go_parallel_earlier():
+    # kernels computing in float64 (gelu, mish, celu, gelu_tanh) gain from two threads
+    # from a few ten thousand elements: their threshold is PARALLEL_THRESHOLD_HEAVY
+    from fastact import config
+    from fastact.backends import _threads, numba_cpu
+    if not _threads.tbb_available():
+        pytest.skip("parallel path not offered (fastact[parallel] not installed)")
+    assert config.PARALLEL_THRESHOLD_HEAVY < config.PARALLEL_THRESHOLD
+    n = (config.PARALLEL_THRESHOLD_HEAVY + config.PARALLEL_THRESHOLD) // 2
+    x = np.linspace(-6, 6, n).astype(np.float32)
+    with fastact.using(parallel="never"):
+        expected = fastact.mish(x)
+    with fastact.using(parallel="auto"):
+        for _ in range(2):  # the second call takes the hot path
+            np.testing.assert_array_equal(fastact.mish(x), expected)
+    assert ("mish_fwd", "float32", True) in numba_cpu.compiled()
