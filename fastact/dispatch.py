@@ -187,16 +187,20 @@ def _fast_result(out: Any, dt: np.dtype, shape: tuple, arrays: tuple) -> np.ndar
     """The array to write: ``out`` if the hot path may use it, a new one if None."""
     if out is None:
         return np.empty(shape, dt)
-    if _fast_ok(out, dt, shape) and out.flags.writeable and _no_partial_overlap(out, arrays):
+    if type(out) is not np.ndarray or out.dtype is not dt or out.shape != shape:
+        return None
+    flags = out.flags
+    if flags.c_contiguous and flags.writeable and _no_partial_overlap(out, arrays):
         return out
     return None
 
 
 def _no_partial_overlap(out: np.ndarray, arrays: tuple) -> bool:
-    # two arrays that own their memory (base None) are separate allocations
-    if out.base is None and all(a is out or a.base is None for a in arrays):
-        return True
-    return all(out is a or not np.may_share_memory(out, a) for a in arrays)
+    own = out.base is None  # arrays that own their memory are separate allocations
+    for a in arrays:
+        if a is not out and not (own and a.base is None) and np.may_share_memory(out, a):
+            return False
+    return True
 
 
 def fast_elementwise(entry, backward, arrays, params, out):
