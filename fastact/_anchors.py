@@ -163,6 +163,9 @@ def torch_out_anchors() -> dict[str, Callable]:
         "selu": lambda t, o: A.elu.out(t, 1.6732632423543772, 1.0507009873554805, 1, out=o),
         "gelu": lambda t, o: A.gelu.out(t, out=o),
         "gelu_tanh": lambda t, o: A.gelu.out(t, approximate="tanh", out=o),
+        # composites in PyTorch (F.tanhshrink, F.softsign), with their temporaries
+        "tanhshrink": lambda t, o: torch.sub(t, torch.tanh(t), out=o),
+        "softsign": lambda t, o: torch.div(t, torch.abs(t).add_(1), out=o),
         "softmax": lambda t, o: A._softmax.out(t, -1, False, out=o),
         "log_softmax": lambda t, o: A._log_softmax.out(t, -1, False, out=o),
     }

@@ -21,6 +21,8 @@ are copied to a contiguous buffer first.
 
 ``FASTACT_NATIVE_MODULE`` names another importable build of the same C
 sources to load instead (``native/sanitize.sh`` uses it for its ASan build).
+Run from a source checkout after ``pip install .``, the installed extension of
+the same version is loaded (see :func:`_installed_build`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,41 @@ def _load():
     try:
         return importlib.import_module(name), None
     except ImportError as e:  # not built (a source tree not installed), or a broken build
+        if name == "fastact._native":
+            mod = _installed_build()
+            if mod is not None:
+                return mod, None
         return None, e
+
+
+def _installed_build():
+    """The extension of the installed fastact, when this package is a source checkout.
+
+    ``pip install .`` then ``python -m fastact`` (or ``python -m pytest``) from the
+    repository root imports the checkout, which has no compiled ``_native``; the
+    installed copy of the same version has it. Loaded only when the versions match.
+    """
+    try:
+        import sys
+        from importlib import metadata, util
+
+        from .._version import __version__
+        for dist in metadata.distributions(name="fastact"):  # the checkout's egg-info too
+            if dist.version != __version__:
+                continue
+            for f in dist.files or ():
+                if f.parent.name == "fastact" and f.name.startswith("_native.") \
+                        and f.suffix in (".so", ".pyd") and os.path.exists(f.locate()):
+                    spec = util.spec_from_file_location("fastact._native", str(f.locate()))
+                    if spec is None or spec.loader is None:
+                        continue
+                    mod = util.module_from_spec(spec)
+                    spec.loader.exec_module(mod)
+                    sys.modules["fastact._native"] = mod
+                    return mod
+    except Exception:  # no installed distribution, or an unloadable file: not available
+        return None
+    return None
 
 
 _mod, _load_error = _load()
