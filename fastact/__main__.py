@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 import fastact
+from fastact._bench import cpu_name as _cpu_name
 
 
 def info() -> int:
@@ -44,17 +45,6 @@ def info() -> int:
     print(f"  activations  : {len(fastact.REGISTRY)} "
           f"({sum(e.kind == 'elementwise' for e in fastact.REGISTRY.values())} elementwise)")
     return 0
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _cuda_info() -> str:

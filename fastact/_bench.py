@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -122,8 +123,6 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
           reps: int = 7, threads: int | None = None, plot: str | None = None,
           shape: tuple[int, int] | None = None) -> int:
     """Print the comparison table; row-wise functions run on ``shape`` (rows, n)."""
-    from fastact.__main__ import _cpu_name
-
     if plot:
         try:
             import matplotlib  # noqa: F401
@@ -156,7 +155,7 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
         print(f"no such function: {' '.join(names)} (see `python -m fastact info`)")
         return 2
     print(f"\n{dt.name}, {size:.3g} elements (row-wise: {xr.shape[0]}x{xr.shape[1]}), best of "
-          f"{reps}; {_cpu_name()}, {threads} thread(s) for fastact's parallel path and PyTorch; "
+          f"{reps}; {cpu_name()}, {threads} thread(s) for fastact's parallel path and PyTorch; "
           f"copy bandwidth {2 * x.nbytes / copy_s / 1e9:.1f} GB/s")
     print(f"fastact {fastact.__version__}, numba {_version('numba')}, NumPy {np.__version__}, "
           f"SciPy {_version('scipy')}, PyTorch {_version('torch')}, Python "
@@ -210,7 +209,7 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
           "fastact against a float64 formula in the same run.")
     if plot:
         _plot(rows, plot, f"fastact {fastact.__version__}, {dt.name}, {size:.3g} elements, "
-                          f"{threads} thread(s), {_cpu_name()}")
+                          f"{threads} thread(s), {cpu_name()}")
         print(f"chart written to {plot}")
     bound = 4 if dt == np.float32 else 8
     if worst > bound:
@@ -218,6 +217,17 @@ def table(names: list[str] | None = None, size: int = 1_000_000, dtype: str = "f
         return 1
     print(f"accuracy check passed: every result within {worst:.2f} ULP (bound {bound})")
     return 0
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def _version(mod: str) -> str:

@@ -41,6 +41,8 @@ pytestmark = [pytest.mark.skipif(not _gpu(), reason="needs a CUDA GPU (numba.cud
 import fastact  # noqa: E402
 from fastact.registry import REGISTRY  # noqa: E402
 
+from _ulps import assert_ulps, ulps  # noqa: E402,F401
+
 ULP = 8          # GPU (libdevice) vs CPU result, both within 4 ULP of the truth
 ULP_ROW = 8
 BIG = 1 << (10 if _ON_SIM else 22)
@@ -49,25 +51,6 @@ BIG = 1 << (10 if _ON_SIM else 22)
 def _cuda():
     from numba import cuda
     return cuda
-
-
-def ulps(got, ref, dtype, floor=None):
-    got = np.asarray(got, np.float64)
-    ref = np.asarray(ref, np.float64)
-    r = ref.astype(dtype).astype(np.float64)
-    same = (got == r) | (np.isnan(got) & np.isnan(r))
-    with np.errstate(all="ignore"):
-        at = np.abs(r) if floor is None else np.maximum(np.abs(r), np.abs(floor))
-        e = np.abs(got - ref) / np.spacing(at.astype(dtype)).astype(np.float64)
-    return np.where(same, 0.0, np.where(np.isfinite(e), e, np.inf))
-
-
-def assert_ulps(got, ref, dtype, tol, what="", floor=None):
-    e = ulps(got, ref, dtype, floor)
-    if e.size and e.max() > tol:
-        i = int(np.argmax(e))
-        raise AssertionError(f"{what}: {e.max():.3g} ULP > {tol} at {i}: got "
-                             f"{np.ravel(got)[i]!r}, ref {np.ravel(ref)[i]!r}")
 
 
 def _params(name):
