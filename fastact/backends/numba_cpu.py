@@ -10,6 +10,7 @@ Row-wise kernels live in :mod:`fastact.backends.numba_cpu_rowwise`.
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Callable
 
@@ -167,6 +168,7 @@ def loop(fn: Callable, *, f32_via_f64: bool = False, parallel: bool = False) -> 
     return f
 
 
+@functools.lru_cache(maxsize=None)  # one dispatcher per definition: loop and ufunc share it
 def _inlined(fn: Callable) -> Callable:
     """``fn`` compiled to be inlined into its caller (LLVM ``alwaysinline``).
 
